@@ -1,0 +1,3 @@
+"""StudyBot: a Discord bot for study groups working through the ML Mastery Roadmap."""
+
+__version__ = "0.1.0"

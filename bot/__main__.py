@@ -1,0 +1,194 @@
+"""StudyBot's command line: `studybot run|migrate|backup|topic|check-roadmap`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import aiohttp
+import discord
+
+from bot.database import Database, DatabaseError, backup
+from bot.settings import Settings, SettingsError, load_settings
+from roadmap.lookup import SectionIndex
+from roadmap.model import Roadmap
+from roadmap.parser import RoadmapError, check_roadmap_file, load_roadmap
+from roadmap.text import section_text
+
+log = logging.getLogger("bot")
+
+TOKEN_HINT = (
+    "DISCORD_TOKEN is not set: put your bot token in the environment or in a .env file "
+    "(DISCORD_TOKEN=...), see the README"
+)
+
+
+def configure_logging(level: str) -> None:
+    """Log to stderr at the configured level, with noisy libraries quietened."""
+    logging.basicConfig(
+        level=level,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+        force=True,
+    )
+    if level != "DEBUG":
+        for name in ("discord.http", "discord.gateway", "discord.client", "apscheduler"):
+            logging.getLogger(name).setLevel(logging.WARNING)
+
+
+def fail(message: str, code: int = 1) -> int:
+    """Print one line to stderr and return the exit code."""
+    print(f"studybot: {message}", file=sys.stderr)
+    return code
+
+
+def _load_roadmap(settings: Settings) -> Roadmap:
+    return load_roadmap(settings.roadmap)
+
+
+async def _serve(settings: Settings, roadmap: Roadmap) -> int:
+    from bot.client import StudyBot
+
+    assert settings.discord_token is not None
+    bot = StudyBot(settings, roadmap=roadmap)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    async with bot:
+        runner = asyncio.create_task(bot.start(settings.discord_token.get_secret_value()))
+        stopper = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+        if stopper in done:
+            log.info("shutting down")
+            await bot.close()
+            runner.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await runner
+            return 0
+        stopper.cancel()
+        runner.result()
+    return 0
+
+
+def cmd_run(settings: Settings) -> int:
+    """Connect to Discord and serve every guild until stopped."""
+    if settings.discord_token is None:
+        return fail(TOKEN_HINT, 2)
+    configure_logging(settings.log_level)
+    try:
+        roadmap = _load_roadmap(settings)
+        return asyncio.run(_serve(settings, roadmap))
+    except RoadmapError as exc:
+        return fail(f"the roadmap is invalid:\n{exc}")
+    except discord.LoginFailure:
+        return fail("Discord rejected the token in DISCORD_TOKEN: copy it again from the "
+                    "Developer Portal (Bot → Reset Token)")
+    except DatabaseError as exc:
+        return fail(str(exc))
+    except (aiohttp.ClientError, OSError) as exc:
+        return fail(f"cannot reach Discord at {settings.discord_api_base}: {exc}")
+    except discord.HTTPException as exc:
+        return fail(f"Discord answered {exc.status}: {exc.text or 'no details'}")
+
+
+async def _migrate(path: Path) -> list[int]:
+    async with Database(path) as db:
+        return await db.migrate()
+
+
+def cmd_migrate(settings: Settings) -> int:
+    """Create or upgrade the database schema."""
+    try:
+        applied = asyncio.run(_migrate(settings.database))
+    except DatabaseError as exc:
+        return fail(str(exc))
+    if applied:
+        print(f"migrated {settings.database} to version {applied[-1]}")
+    else:
+        print(f"{settings.database} is up to date")
+    return 0
+
+
+def cmd_backup(settings: Settings, destination: str) -> int:
+    """Copy the live database to PATH with SQLite's online backup."""
+    try:
+        pages = backup(settings.database, destination)
+    except DatabaseError as exc:
+        return fail(str(exc))
+    print(f"backed up {settings.database} to {destination} ({pages} pages)")
+    return 0
+
+
+def cmd_topic(settings: Settings, query: str) -> int:
+    """Print one roadmap section, found by id, title or a word."""
+    try:
+        roadmap = _load_roadmap(settings)
+    except RoadmapError as exc:
+        return fail(f"the roadmap is invalid:\n{exc}")
+    index = SectionIndex(roadmap)
+    section = index.find(query)
+    if section is None:
+        closest = ", ".join(f"{s.id} {s.title}" for s in index.closest(query, 5))
+        return fail(f"no section matches {query!r}; closest: {closest}")
+    print(section_text(roadmap, section))
+    return 0
+
+
+def cmd_check_roadmap(path: str) -> int:
+    """Validate a roadmap file and print each problem with its line number."""
+    issues = check_roadmap_file(path)
+    if issues:
+        for issue in issues:
+            print(f"{path}:{issue.line}: {issue.message}")
+        return 1
+    roadmap = load_roadmap(path)
+    print(
+        f"{path}: ok: {len(roadmap.phases)} phases, {len(roadmap.sections)} sections"
+    )
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser for the `studybot` command."""
+    parser = argparse.ArgumentParser(
+        prog="studybot", description="StudyBot: a Discord bot for ML study groups."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    sub.add_parser("run", help="connect to Discord and serve (needs DISCORD_TOKEN)")
+    sub.add_parser("migrate", help="create or upgrade the database")
+    p_backup = sub.add_parser("backup", help="online backup of the database to PATH")
+    p_backup.add_argument("path")
+    p_topic = sub.add_parser("topic", help="print a roadmap section, e.g. `topic 4.5`")
+    p_topic.add_argument("query", nargs="+")
+    p_check = sub.add_parser("check-roadmap", help="validate a roadmap markdown file")
+    p_check.add_argument("file")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the `studybot` console script and `python -m bot`."""
+    args = build_parser().parse_args(argv)
+    if args.command == "check-roadmap":
+        return cmd_check_roadmap(args.file)
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        return fail(str(exc), 2)
+    if args.command == "run":
+        return cmd_run(settings)
+    if args.command == "migrate":
+        return cmd_migrate(settings)
+    if args.command == "backup":
+        return cmd_backup(settings, args.path)
+    return cmd_topic(settings, " ".join(args.query))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,148 @@
+"""The StudyBot client: start-up in `setup_hook`, shutdown in `close`."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+import aiohttp
+import discord
+import yarl
+from discord.ext import commands
+
+from bot.clock import Clock, system_clock
+from bot.database import Database
+from bot.errors import StudyTree
+from bot.scheduler import make_scheduler
+from bot.settings import Settings
+from roadmap.lookup import SectionIndex
+from roadmap.model import Roadmap
+from roadmap.parser import load_roadmap
+
+log = logging.getLogger(__name__)
+
+#: The features StudyBot loads, in order. Each is a package with a `setup(bot)` function.
+DEFAULT_COGS: tuple[str, ...] = (
+    "cogs.help",
+    "cogs.roadmap",
+    "cogs.progress",
+    "cogs.papers",
+    "cogs.kaggle",
+)
+
+
+def configure_discord_endpoints(api_base: str, gateway_url: str) -> None:
+    """Point discord.py's REST client and gateway at the configured URLs."""
+    discord.http.Route.BASE = api_base.rstrip("/")
+    discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
+
+
+def bot_intents() -> discord.Intents:
+    """The intents StudyBot needs: guilds only, nothing privileged."""
+    intents = discord.Intents.none()
+    intents.guilds = True
+    return intents
+
+
+class StudyBot(commands.Bot):
+    """The StudyBot client, owning the database, the scheduler and the roadmap."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        roadmap: Roadmap | None = None,
+        clock: Clock = system_clock,
+        cogs: Sequence[str] = DEFAULT_COGS,
+        extra_cogs: Sequence[commands.Cog] = (),
+        **options: Any,
+    ) -> None:
+        configure_discord_endpoints(settings.discord_api_base, settings.discord_gateway_url)
+        options.setdefault("guild_ready_timeout", 2.0)
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=bot_intents(),
+            tree_cls=StudyTree,
+            help_command=None,
+            allowed_mentions=discord.AllowedMentions.none(),
+            chunk_guilds_at_startup=False,
+            max_messages=None,
+            allowed_contexts=discord.app_commands.AppCommandContext(guild=True),
+            **options,
+        )
+        self.settings = settings
+        self.clock = clock
+        self.roadmap = roadmap if roadmap is not None else load_roadmap(settings.roadmap)
+        self.sections = SectionIndex(self.roadmap)
+        self.db = Database(settings.database)
+        self.scheduler = make_scheduler()
+        self._cog_names = tuple(cogs)
+        self._extra_cogs = tuple(extra_cogs)
+        self._http_session: aiohttp.ClientSession | None = None
+        self.synced_commands = False
+
+    @property
+    def http_session(self) -> aiohttp.ClientSession:
+        """The shared aiohttp session for outside APIs (Kaggle, arXiv)."""
+        if self._http_session is None or self._http_session.closed:
+            self._http_session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=30),
+                headers={"User-Agent": "StudyBot (+https://github.com/studybot)"},
+            )
+        return self._http_session
+
+    async def setup_hook(self) -> None:
+        """Open the database, migrate, start the scheduler, load the cogs, sync if changed."""
+        await self.db.connect()
+        await self.db.migrate()
+        self.scheduler.start()
+        for name in self._cog_names:
+            await self.load_extension(name)
+        for cog in self._extra_cogs:
+            await self.add_cog(cog)
+        await self.sync_commands_if_changed()
+
+    def command_payload(self, guild: discord.abc.Snowflake | None) -> list[dict[str, Any]]:
+        """The command definitions as Discord receives them, in a stable order."""
+        commands_ = self.tree.get_commands(guild=guild)
+        payload = [cmd.to_dict(self.tree) for cmd in commands_]
+        return sorted(payload, key=lambda c: (c.get("type", 1), c["name"]))
+
+    async def sync_commands_if_changed(self) -> bool:
+        """Sync the command tree only when its definition changed since the last sync."""
+        guild = None
+        target = "global"
+        if self.settings.dev_guild is not None:
+            guild = discord.Object(self.settings.dev_guild)
+            self.tree.copy_global_to(guild=guild)
+            target = f"guild:{self.settings.dev_guild}"
+        payload = self.command_payload(guild)
+        digest = hashlib.sha256(
+            json.dumps(payload, sort_keys=True, default=str).encode()
+        ).hexdigest()
+        app_id = self.application_id or 0
+        key = f"command_hash:{app_id}:{target}"
+        if await self.db.get_meta(key) == digest:
+            log.info("application commands unchanged; not syncing")
+            return False
+        synced = await self.tree.sync(guild=guild)
+        await self.db.set_meta(key, digest)
+        self.synced_commands = True
+        log.info("synced %d application commands (%s)", len(synced), target)
+        return True
+
+    async def close(self) -> None:
+        """Undo start-up in reverse: cogs, scheduler, HTTP session, database, connection."""
+        await super().close()
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        if self._http_session is not None and not self._http_session.closed:
+            await self._http_session.close()
+        await self.db.close()
+
+    async def on_ready(self) -> None:
+        """Log the connection; start-up work lives in `setup_hook`, not here."""
+        log.info("connected as %s to %d guilds", self.user, len(self.guilds))

@@ -1,0 +1,122 @@
+"""The one error path: friendly ephemeral replies for user errors, logged codes for the rest."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+
+if TYPE_CHECKING:
+    from bot.client import StudyBot
+
+log = logging.getLogger(__name__)
+
+
+class UserFacingError(app_commands.AppCommandError):
+    """An error the user caused; its message says what was wrong and what to type instead.
+
+    It derives from discord.py's own error type so that it reaches the tree's error handler
+    unchanged whether a check, a transformer, a callback or an autocomplete raised it.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+def new_error_code() -> str:
+    """A short code that ties a user's report to one log line."""
+    return secrets.token_hex(3).upper()
+
+
+def _unwrap(error: BaseException) -> BaseException:
+    """Find the exception a command really raised."""
+    while isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
+        inner = error.__cause__ or getattr(error, "original", None)
+        if inner is None or inner is error:
+            break
+        error = inner
+    return error
+
+
+def describe_check_failure(error: app_commands.AppCommandError) -> str | None:
+    """The message for discord.py's own check and cooldown failures, if it is one."""
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "StudyBot's commands work inside a server, not in direct messages."
+    if isinstance(error, app_commands.MissingPermissions):
+        return "You need the Manage Server permission for this command."
+    if isinstance(error, app_commands.BotMissingPermissions):
+        missing = ", ".join(p.replace("_", " ") for p in error.missing_permissions)
+        return f"StudyBot is missing permissions here: {missing}. Ask an admin to grant them."
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down a little: try again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):
+        return "That command is out of date. Wait a minute for Discord to refresh it, then retry."
+    if isinstance(error, app_commands.CheckFailure):
+        return "You can't use this command here."
+    return None
+
+
+async def send_ephemeral(interaction: discord.Interaction[Any], message: str) -> None:
+    """Reply privately, whether or not the interaction was answered or deferred already."""
+    text = message[:2000]
+    try:
+        if interaction.response.type is discord.InteractionResponseType.deferred_channel_message:
+            # The "thinking…" placeholder keeps the deferral's visibility; removing it lets
+            # the error go out privately even after a public deferral.
+            try:
+                await interaction.delete_original_response()
+            except discord.HTTPException:
+                pass
+        if interaction.response.is_done():
+            await interaction.followup.send(
+                text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            )
+        else:
+            await interaction.response.send_message(
+                text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            )
+    except discord.HTTPException:
+        log.warning("could not deliver an error reply for interaction %s", interaction.id)
+
+
+async def report_error(interaction: discord.Interaction[Any], error: BaseException) -> None:
+    """Turn any error from a command, autocomplete or component into the right reply."""
+    error = _unwrap(error)
+    if isinstance(error, UserFacingError):
+        await send_ephemeral(interaction, error.message)
+        return
+    if isinstance(error, app_commands.AppCommandError):
+        message = describe_check_failure(error)
+        if message is not None:
+            await send_ephemeral(interaction, message)
+            return
+    code = new_error_code()
+    name = interaction.command.qualified_name if interaction.command else "component"
+    log.error(
+        "error %s in %s (guild %s)",
+        code,
+        name,
+        interaction.guild_id,
+        exc_info=(type(error), error, error.__traceback__),
+    )
+    if interaction.type is discord.InteractionType.autocomplete:
+        return
+    await send_ephemeral(
+        interaction,
+        f"Something went wrong on StudyBot's side (error code `{code}`). "
+        "Nothing you did was lost; try again, and give the code to an admin if it keeps happening.",
+    )
+
+
+class StudyTree(app_commands.CommandTree["StudyBot"]):
+    """The command tree: guild-only commands and the one error path."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[StudyBot], error: app_commands.AppCommandError
+    ) -> None:
+        """Route every command error through `report_error`."""
+        await report_error(interaction, error)

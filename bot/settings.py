@@ -1,0 +1,100 @@
+"""StudyBot's settings: one pydantic-settings class read from the environment and `.env`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DISCORD_API_BASE = "https://discord.com/api/v10"
+DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
+KAGGLE_API_BASE = "https://api.kaggle.com"
+ARXIV_API_BASE = "https://export.arxiv.org/api/query"
+
+LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
+
+
+def _env(name: str) -> AliasChoices:
+    """Accept a setting under its environment name or its field name."""
+    return AliasChoices(name, name.lower())
+
+
+class Settings(BaseSettings):
+    """Every setting StudyBot reads, with the SPEC's defaults."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        populate_by_name=True,
+        frozen=True,
+    )
+
+    discord_token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_TOKEN"))
+    database: Path = Field(Path("data/studybot.db"), validation_alias=_env("STUDYBOT_DATABASE"))
+    roadmap: Path | None = Field(None, validation_alias=_env("STUDYBOT_ROADMAP"))
+    dev_guild: int | None = Field(None, validation_alias=_env("STUDYBOT_DEV_GUILD"), gt=0)
+    log_level: LogLevel = Field("INFO", validation_alias=_env("STUDYBOT_LOG_LEVEL"))
+    discord_api_base: str = Field(DISCORD_API_BASE, validation_alias=_env("DISCORD_API_BASE"))
+    discord_gateway_url: str = Field(
+        DISCORD_GATEWAY_URL, validation_alias=_env("DISCORD_GATEWAY_URL")
+    )
+    kaggle_api_token: SecretStr | None = Field(None, validation_alias=_env("KAGGLE_API_TOKEN"))
+    kaggle_username: str | None = Field(None, validation_alias=_env("KAGGLE_USERNAME"))
+    kaggle_key: SecretStr | None = Field(None, validation_alias=_env("KAGGLE_KEY"))
+    kaggle_api_base: str = Field(KAGGLE_API_BASE, validation_alias=_env("KAGGLE_API_BASE"))
+    kaggle_poll_minutes: int = Field(
+        60, validation_alias=_env("STUDYBOT_KAGGLE_POLL_MINUTES"), ge=1, le=7 * 24 * 60
+    )
+    arxiv_api_base: str = Field(ARXIV_API_BASE, validation_alias=_env("ARXIV_API_BASE"))
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        """Accept log levels in any case."""
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator(
+        "discord_api_base", "discord_gateway_url", "kaggle_api_base", "arxiv_api_base"
+    )
+    @classmethod
+    def _url(cls, value: str) -> str:
+        """Require an absolute http(s) or ws(s) URL without a trailing slash problem."""
+        if not value.startswith(("http://", "https://", "ws://", "wss://")):
+            raise ValueError("must be an absolute URL such as https://example.org/path")
+        return value.rstrip("/") if value.startswith("http") else value
+
+    @field_validator("discord_token", "kaggle_api_token", "kaggle_key", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        """Treat an empty variable as unset."""
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @property
+    def kaggle_configured(self) -> bool:
+        """Whether Kaggle credentials are set."""
+        return self.kaggle_api_token is not None or (
+            bool(self.kaggle_username) and self.kaggle_key is not None
+        )
+
+
+class SettingsError(Exception):
+    """A missing or invalid setting, described in one line."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Build the settings, turning validation errors into one readable line."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as exc:
+        parts = []
+        for err in exc.errors():
+            loc = err["loc"][0] if err["loc"] else "settings"
+            field = Settings.model_fields.get(str(loc))
+            name = str(loc).upper()
+            if field is not None and isinstance(field.validation_alias, AliasChoices):
+                name = str(field.validation_alias.choices[0])
+            parts.append(f"{name}: {err['msg']}")
+        raise SettingsError("invalid setting " + "; ".join(parts)) from None

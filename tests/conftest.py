@@ -1,0 +1,194 @@
+"""Shared fixtures: a started Discord simulator, a small world in it, and the real bot."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from discord.ext import commands
+
+from bot.client import DEFAULT_COGS, StudyBot
+from bot.clock import FakeClock
+from bot.settings import Settings
+from tests.fakes.arxiv import FakeArxiv
+from tests.simulator import DiscordSimulator, SimChannel, SimGuild, SimUser, use_simulator
+
+TOKEN = "sim-token"
+START = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
+
+
+class TestStudyBot(StudyBot):
+    """StudyBot without discord.py's 5-second pause before a fresh IDENTIFY."""
+
+    __test__ = False
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        """Identify at once."""
+
+
+@dataclass
+class World:
+    """A study server with members and channels, plus a second server beside it."""
+
+    sim: DiscordSimulator
+    guild: SimGuild
+    general: SimChannel
+    papers: SimChannel
+    kaggle: SimChannel
+    voice: SimChannel
+    alice: SimUser
+    bob: SimUser
+    admin: SimUser
+    other_guild: SimGuild
+    carol: SimUser
+    other_admin: SimUser
+
+
+class ErrorLog(logging.Handler):
+    """Collects ERROR records from StudyBot's own loggers."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.ERROR)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@dataclass
+class BotHarness:
+    """Starts, stops and restarts the real bot against the simulator."""
+
+    sim: DiscordSimulator
+    settings: Settings
+    clock: FakeClock
+    cogs: Sequence[str] = DEFAULT_COGS
+    extra_cogs: Sequence[commands.Cog] = ()
+    bot: TestStudyBot | None = None
+    task: asyncio.Task[None] | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+
+    async def start(self) -> TestStudyBot:
+        """Log the bot in, connect it and wait until it is ready."""
+        bot = TestStudyBot(
+            self.settings,
+            clock=self.clock,
+            cogs=self.cogs,
+            extra_cogs=self.extra_cogs,
+            guild_ready_timeout=0.05,
+            **self.options,
+        )
+        for key, value in self.options.items():
+            setattr(bot, key, value)
+        self.bot = bot
+        await bot.login(self.settings.discord_token.get_secret_value())  # type: ignore[union-attr]
+        self.task = asyncio.create_task(bot.connect())
+        await self.sim.wait_for_bot(timeout=15, wait_for_sync=False)
+        await asyncio.wait_for(bot.wait_until_ready(), 10)
+        return bot
+
+    async def stop(self) -> None:
+        """Close the bot cleanly."""
+        if self.bot is not None:
+            await self.bot.close()
+        if self.task is not None:
+            await asyncio.wait_for(self.task, 10)
+        self.bot, self.task = None, None
+
+    async def restart(self) -> TestStudyBot:
+        """Stop the bot and start a new process-like instance on the same database."""
+        await self.stop()
+        return await self.start()
+
+
+@pytest.fixture
+async def sim() -> AsyncIterator[DiscordSimulator]:
+    """A started Discord simulator with discord.py pointed at it."""
+    simulator = DiscordSimulator(token=TOKEN)
+    await simulator.start()
+    with use_simulator(simulator):
+        yield simulator
+    await simulator.stop()
+
+
+@pytest.fixture
+def world(sim: DiscordSimulator) -> World:
+    """Two servers: 'Study Group' with members and channels, and 'Other Group' beside it."""
+    guild = sim.add_guild("Study Group")
+    papers = sim.add_channel(guild, "paper-club")
+    kaggle = sim.add_channel(guild, "kaggle")
+    voice = sim.add_channel(guild, "Study Room", type=2)
+    alice = sim.add_member(guild, "alice", global_name="Alice")
+    bob = sim.add_member(guild, "bob", global_name="Bob")
+    admin = sim.add_member(guild, "boss", admin=True, global_name="Boss")
+    other = sim.add_guild("Other Group")
+    carol = sim.add_member(other, "carol", global_name="Carol")
+    other_admin = sim.add_member(other, "otheradmin", admin=True)
+    return World(
+        sim, guild, guild.general, papers, kaggle, voice, alice, bob, admin, other, carol,
+        other_admin,
+    )
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """A clock standing at 2026-11-24 12:00 UTC until a test moves it."""
+    return FakeClock(START)
+
+
+@pytest.fixture
+async def fake_arxiv() -> AsyncIterator[FakeArxiv]:
+    """A local arXiv API serving recorded-shape Atom feeds."""
+    server = FakeArxiv()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, sim: DiscordSimulator, fake_arxiv: FakeArxiv) -> Settings:
+    """Settings pointing every outside service at local fakes; no .env is read."""
+    return Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        discord_token=TOKEN,
+        database=tmp_path / "studybot.db",
+        discord_api_base=sim.api_base,
+        discord_gateway_url=sim.gateway_url,
+        arxiv_api_base=fake_arxiv.base_url,
+        kaggle_api_base="http://127.0.0.1:9",
+    )
+
+
+@pytest.fixture
+def error_log() -> AsyncIterator[ErrorLog] | Any:
+    """ERROR records logged by StudyBot during the test."""
+    handler = ErrorLog()
+    for name in ("bot", "cogs", "discord"):
+        logging.getLogger(name).addHandler(handler)
+    yield handler
+    for name in ("bot", "cogs", "discord"):
+        logging.getLogger(name).removeHandler(handler)
+
+
+@pytest.fixture
+async def harness(
+    sim: DiscordSimulator, world: World, settings: Settings, clock: FakeClock, error_log: ErrorLog
+) -> AsyncIterator[BotHarness]:
+    """A bot harness; the bot is stopped and the simulator checked at the end."""
+    h = BotHarness(sim, settings, clock)
+    yield h
+    await h.stop()
+    assert sim.unknown_routes == []
+    assert sim.server_errors == []
+
+
+@pytest.fixture
+async def bot(harness: BotHarness) -> TestStudyBot:
+    """The real StudyBot, connected to the simulator and ready."""
+    return await harness.start()

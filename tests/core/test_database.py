@@ -1,0 +1,128 @@
+"""The database manager and migration runner against real SQLite files."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from bot.database import Database, DatabaseError, backup, load_migrations
+
+
+def write_migrations(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, sql in files.items():
+        (folder / name).write_text(sql, "utf-8")
+    return folder
+
+
+def tables(path: Path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        rows = conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+    return {r[0] for r in rows}
+
+
+def user_version(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return int(conn.execute("PRAGMA user_version").fetchone()[0])
+
+
+async def test_shipped_migrations_apply_and_set_pragmas(tmp_path: Path) -> None:
+    path = tmp_path / "nested" / "studybot.db"
+    async with Database(path) as db:
+        applied = await db.migrate()
+        assert applied == [m.version for m in load_migrations()]
+        assert await db.user_version() == applied[-1]
+        assert (await db.fetch_value("PRAGMA journal_mode")) == "wal"
+        assert (await db.fetch_value("PRAGMA foreign_keys")) == 1
+        assert (await db.fetch_value("PRAGMA busy_timeout")) == 5000
+        # a second run applies nothing
+        assert await db.migrate() == []
+    assert "meta" in tables(path)
+
+
+async def test_failing_migration_leaves_no_partial_table_and_old_version(tmp_path: Path) -> None:
+    folder = write_migrations(
+        tmp_path / "migrations",
+        {
+            "0001_first.sql": "CREATE TABLE a (x INTEGER);",
+            "0002_broken.sql": "CREATE TABLE b (y INTEGER);\nINSERT INTO nowhere VALUES (1);",
+        },
+    )
+    path = tmp_path / "db.sqlite"
+    async with Database(path, migrations_dir=folder) as db:
+        with pytest.raises(DatabaseError, match="0002_broken.sql failed"):
+            await db.migrate()
+        assert await db.user_version() == 1
+        # the connection is usable afterwards and not stuck in a transaction
+        assert not db.conn.in_transaction
+    assert tables(path) == {"a"}
+    assert user_version(path) == 1
+
+
+async def test_database_newer_than_code_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 999")
+    async with Database(path) as db:
+        with pytest.raises(DatabaseError, match="schema version 999, newer than this StudyBot"):
+            await db.migrate()
+    assert user_version(path) == 999
+
+
+def test_out_of_sequence_migrations_are_rejected(tmp_path: Path) -> None:
+    folder = write_migrations(
+        tmp_path / "m", {"0001_a.sql": "SELECT 1;", "0003_c.sql": "SELECT 1;"}
+    )
+    with pytest.raises(DatabaseError, match="out of sequence"):
+        load_migrations(folder)
+
+
+async def test_transaction_commits_or_rolls_back(tmp_path: Path) -> None:
+    async with Database(tmp_path / "db.sqlite") as db:
+        await db.migrate()
+        async with db.transaction() as conn:
+            await conn.execute("INSERT INTO meta (key, value) VALUES ('a', '1')")
+        with pytest.raises(RuntimeError):
+            async with db.transaction() as conn:
+                await conn.execute("INSERT INTO meta (key, value) VALUES ('b', '2')")
+                raise RuntimeError("boom")
+        assert await db.get_meta("a") == "1"
+        assert await db.get_meta("b") is None
+
+
+async def test_backup_copies_a_live_database(tmp_path: Path) -> None:
+    path = tmp_path / "live.db"
+    async with Database(path) as db:
+        await db.migrate()
+        await db.set_meta("greeting", "hello")
+        pages = backup(path, tmp_path / "copies" / "backup.db")
+        assert pages > 0
+    with sqlite3.connect(tmp_path / "copies" / "backup.db") as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key='greeting'").fetchone() == (
+            "hello",
+        )
+        assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+
+
+def test_backup_of_missing_database_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(DatabaseError, match="there is no database"):
+        backup(tmp_path / "missing.db", tmp_path / "b.db")
+
+
+async def test_read_only_database_is_a_clear_error(tmp_path: Path) -> None:
+    path = tmp_path / "ro.db"
+    async with Database(path) as db:
+        await db.migrate()
+    # chattr +i makes the file read-only even for root, who ignores mode bits.
+    if subprocess.run(["chattr", "+i", str(path)], capture_output=True).returncode != 0:
+        pytest.skip("chattr +i is not permitted on this file system")
+    try:
+        db = Database(path)
+        with pytest.raises(DatabaseError, match="cannot open the database .*readonly"):
+            await db.connect()
+        assert db._conn is None
+    finally:
+        subprocess.run(["chattr", "-i", str(path)], check=True)
