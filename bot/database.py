@@ -36,15 +36,12 @@ class Migration:
 
 def load_migrations(directory: Path | None = None) -> list[Migration]:
     """Read the numbered migrations, in order, from the package or a directory."""
-    if directory is None:
-        files = [(f.name, f.read_text("utf-8")) for f in resources.files("migrations").iterdir()]
-    else:
-        files = [(f.name, f.read_text("utf-8")) for f in Path(directory).iterdir()]
+    folder = resources.files("migrations") if directory is None else Path(directory)
     migrations = []
-    for name, sql in files:
-        match = MIGRATION_NAME.match(name)
-        if match:
-            migrations.append(Migration(int(match.group(1)), name, sql))
+    for entry in folder.iterdir():
+        match = MIGRATION_NAME.match(entry.name)
+        if match and entry.is_file():
+            migrations.append(Migration(int(match.group(1)), entry.name, entry.read_text("utf-8")))
     migrations.sort(key=lambda m: m.version)
     for expected, migration in enumerate(migrations, start=1):
         if migration.version != expected:

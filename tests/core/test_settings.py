@@ -1,0 +1,70 @@
+"""Settings: defaults, environment names, and one-line errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import Settings, SettingsError, load_settings
+
+
+def test_defaults_match_the_spec(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("DISCORD_TOKEN", "STUDYBOT_DATABASE", "KAGGLE_API_TOKEN", "STUDYBOT_DEV_GUILD"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings()
+    assert settings.discord_token is None
+    assert settings.database == Path("data/studybot.db")
+    assert settings.roadmap is None
+    assert settings.dev_guild is None
+    assert settings.log_level == "INFO"
+    assert settings.discord_api_base == "https://discord.com/api/v10"
+    assert settings.discord_gateway_url == "wss://gateway.discord.gg/"
+    assert settings.kaggle_api_base == "https://api.kaggle.com"
+    assert settings.kaggle_poll_minutes == 60
+    assert settings.arxiv_api_base == "https://export.arxiv.org/api/query"
+    assert not settings.kaggle_configured
+
+
+def test_environment_and_dotenv_are_read(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".env").write_text(
+        "DISCORD_TOKEN=from-dotenv\nSTUDYBOT_KAGGLE_POLL_MINUTES=15\nKAGGLE_USERNAME=ada\n",
+        "utf-8",
+    )
+    monkeypatch.setenv("STUDYBOT_DATABASE", str(tmp_path / "x.db"))
+    monkeypatch.setenv("STUDYBOT_LOG_LEVEL", "debug")
+    monkeypatch.setenv("KAGGLE_KEY", "secret-key")
+    monkeypatch.setenv("STUDYBOT_DEV_GUILD", "1234")
+    settings = Settings()
+    assert settings.discord_token is not None
+    assert settings.discord_token.get_secret_value() == "from-dotenv"
+    assert settings.database == tmp_path / "x.db"
+    assert settings.log_level == "DEBUG"
+    assert settings.kaggle_poll_minutes == 15
+    assert settings.dev_guild == 1234
+    assert settings.kaggle_configured
+    assert "secret-key" not in repr(settings) and "from-dotenv" not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "expected"),
+    [
+        ("STUDYBOT_KAGGLE_POLL_MINUTES", "0", "STUDYBOT_KAGGLE_POLL_MINUTES"),
+        ("STUDYBOT_KAGGLE_POLL_MINUTES", "often", "STUDYBOT_KAGGLE_POLL_MINUTES"),
+        ("STUDYBOT_LOG_LEVEL", "LOUD", "STUDYBOT_LOG_LEVEL"),
+        ("STUDYBOT_DEV_GUILD", "my-server", "STUDYBOT_DEV_GUILD"),
+        ("DISCORD_API_BASE", "discord.com/api", "DISCORD_API_BASE"),
+    ],
+)
+def test_invalid_setting_is_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, value: str, expected: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    message = str(info.value)
+    assert expected in message
+    assert "\n" not in message
