@@ -88,8 +88,10 @@ def cmd_run(settings: Settings) -> int:
     except RoadmapError as exc:
         return fail(f"the roadmap is invalid:\n{exc}")
     except discord.LoginFailure:
-        return fail("Discord rejected the token in DISCORD_TOKEN: copy it again from the "
-                    "Developer Portal (Bot → Reset Token)")
+        return fail(
+            "Discord rejected the token in DISCORD_TOKEN: copy it again from the "
+            "Developer Portal (Bot → Reset Token)"
+        )
     except DatabaseError as exc:
         return fail(str(exc))
     except (aiohttp.ClientError, OSError) as exc:
@@ -149,9 +151,7 @@ def cmd_check_roadmap(path: str) -> int:
             print(f"{path}:{issue.line}: {issue.message}")
         return 1
     roadmap = load_roadmap(path)
-    print(
-        f"{path}: ok: {len(roadmap.phases)} phases, {len(roadmap.sections)} sections"
-    )
+    print(f"{path}: ok: {len(roadmap.phases)} phases, {len(roadmap.sections)} sections")
     return 0
 
 

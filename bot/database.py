@@ -75,7 +75,7 @@ class Database:
             self._conn.row_factory = aiosqlite.Row
             await self._conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             mode = await self._conn.execute_fetchall("PRAGMA journal_mode = WAL")
-            if str(list(mode)[0][0]).lower() != "wal":
+            if str(next(iter(mode))[0]).lower() != "wal":
                 log.warning("SQLite refused WAL mode for %s", self.path)
             await self._conn.execute("PRAGMA foreign_keys = ON")
             await self._conn.execute("PRAGMA synchronous = NORMAL")
@@ -106,7 +106,7 @@ class Database:
     async def user_version(self) -> int:
         """The schema version recorded in the file."""
         rows = await self.conn.execute_fetchall("PRAGMA user_version")
-        return int(list(rows)[0][0])
+        return int(next(iter(rows))[0])
 
     async def migrate(self) -> list[int]:
         """Apply every pending migration, each atomically with its version bump."""

@@ -56,9 +56,7 @@ class Settings(BaseSettings):
         """Accept log levels in any case."""
         return value.upper() if isinstance(value, str) else value
 
-    @field_validator(
-        "discord_api_base", "discord_gateway_url", "kaggle_api_base", "arxiv_api_base"
-    )
+    @field_validator("discord_api_base", "discord_gateway_url", "kaggle_api_base", "arxiv_api_base")
     @classmethod
     def _url(cls, value: str) -> str:
         """Require an absolute http(s) or ws(s) URL without a trailing slash problem."""

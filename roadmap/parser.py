@@ -24,21 +24,16 @@ DEFAULT_ROADMAP_NAME = "ml-mastery-roadmap.md"
 # A real roadmap is a few dozen KB; anything far bigger is a wrong file, not a roadmap.
 MAX_ROADMAP_BYTES = 2_000_000
 
-_HEADING = re.compile(r"^(#{1,6})(?:\s+(.*?))?\s*$")
-_BULLET = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>[-*+]|\d{1,3}[.)])(?:\s+(?P<text>.*?))?\s*$")
-_RULE = re.compile(r"^\s{0,3}([-*_])(?:\s*\1){2,}\s*$")
-_PHASE = re.compile(r"^phase\s+(\d{1,3})\b\s*[:.\-–—]?\s*(.*)$", re.IGNORECASE)
-_SECTION = re.compile(r"^(\d{1,3})\.(\d{1,3})\.?(?:\s+(.*))?$")
-_TRAILING_PARENS = re.compile(r"^(.*?)\s*\(([^()]*)\)$")
+# The patterns are applied to stripped lines and have no two adjacent quantifiers that can
+# match the same characters, so a hostile 100,000-character line is still parsed in linear time.
+_HEADING = re.compile(r"^(#{1,6})(?:[ \t]+(.*))?$")
+_BULLET = re.compile(r"^(?P<indent>[ \t]*)(?P<marker>[-*+]|\d{1,3}[.)])(?:[ \t]+(?P<text>.*))?$")
+_PHASE = re.compile(r"^phase[ \t]+(\d{1,3})\b[ \t]*[:.\-–—]?(.*)$", re.IGNORECASE)
+_SECTION = re.compile(r"^(\d{1,3})\.(\d{1,3})\.?(?:[ \t]+(.*))?$")
 _DURATION_WORDS = re.compile(
     r"\d|ongoing|month|week|year|day|hour|self[- ]paced|flexible|continuous", re.IGNORECASE
 )
-_BOLD_LABEL = re.compile(r"^(\*\*|__)\s*(?P<name>[^*_].*?)\s*:?\s*\1\s*:?$")
-_BOLD_KEY_VALUE = re.compile(
-    r"^(?:\*\*|__)\s*(?P<key>[^*_].*?)\s*(?::\s*(?:\*\*|__)|(?:\*\*|__)\s*:)\s*(?P<value>.*)$"
-)
-_BOLD_ITEM = re.compile(r"^(?:\*\*|__)(?P<name>[^*_].*?)(?:\*\*|__)\s*(?P<rest>.*)$")
-_PLAIN_KEY_VALUE = re.compile(r"^(?P<key>[^:]{1,40}?)\s*:\s+(?P<value>.+)$")
+_PLAIN_KEY_VALUE = re.compile(r"^(?P<key>[^:]{1,40}):[ \t]+(?P<value>.+)$")
 
 
 class RoadmapIssue(BaseModel):
@@ -125,6 +120,47 @@ def _clean_heading(text: str) -> str:
     return text.rstrip(":").strip()
 
 
+def _match_bullet(raw: str) -> re.Match[str] | None:
+    """Match a list item ("- x", "* x", "1. x") with its indentation; None otherwise."""
+    return _BULLET.match(raw.rstrip())
+
+
+def _is_rule(raw: str) -> bool:
+    """Return True for a horizontal rule such as "---" or "* * *"."""
+    compact = raw.replace(" ", "").replace("\t", "")
+    return len(compact) >= 3 and len(set(compact)) == 1 and compact[0] in "-*_"
+
+
+def _split_bold(text: str) -> tuple[str, str] | None:
+    """Split "**inner** rest" into (inner, rest); None when text does not open with bold."""
+    marker = text[:2]
+    if marker not in ("**", "__"):
+        return None
+    end = text.find(marker, 2)
+    inner = text[2:end].strip() if end > 2 else ""
+    if not inner or inner[0] in "*_":
+        return None
+    return inner, text[end + 2 :]
+
+
+def _bold_label(text: str) -> str | None:
+    """Return "Core Topics" for "**Core Topics:**", "**Core Topics**:" or "**Core Topics**"."""
+    bold = _split_bold(text.strip())
+    if bold is None or bold[1].strip() not in ("", ":"):
+        return None
+    return bold[0].removesuffix(":").strip() or None
+
+
+def _split_duration(rest: str) -> tuple[str, str | None]:
+    """Split "Title (2-3 months)" into title and duration; other parentheses stay in the title."""
+    if rest.endswith(")") and "(" in rest:
+        opening = rest.rfind("(")
+        inner = rest[opening + 1 : -1]
+        if ")" not in inner and _DURATION_WORDS.search(inner):
+            return rest[:opening].strip(), inner.strip() or None
+    return rest, None
+
+
 def _indent_width(indent: str) -> int:
     return len(indent.expandtabs(4))
 
@@ -164,7 +200,7 @@ class _Parser:
     # -- dispatch ---------------------------------------------------------------------------
 
     def feed(self, number: int, raw: str) -> None:
-        if not raw.strip() or _RULE.match(raw) or _is_comment(raw):
+        if not raw.strip() or _is_rule(raw) or _is_comment(raw):
             return
         if not self.first_content_line:
             self.first_content_line = number
@@ -185,7 +221,7 @@ class _Parser:
             self.on_tips_line(number, raw)
         elif self.mode == "time":
             self.on_time_line(number, raw)
-        elif _BULLET.match(raw):
+        elif _match_bullet(raw):
             self.issue(
                 number,
                 "expected a phase heading like '## Phase 1: Title (duration)' before this bullet",
@@ -259,10 +295,7 @@ class _Parser:
 
     def start_phase(self, number: int, phase_number: int, rest: str) -> None:
         rest = rest.strip().rstrip(":").strip()
-        duration: str | None = None
-        parens = _TRAILING_PARENS.match(rest)
-        if parens and _DURATION_WORDS.search(parens.group(2)):
-            rest, duration = parens.group(1).strip(), parens.group(2).strip() or None
+        rest, duration = _split_duration(rest)
         rest = rest.rstrip(":").strip()
         self.mode = "phase"
         if not rest:
@@ -338,7 +371,7 @@ class _Parser:
     # -- section bodies ---------------------------------------------------------------------
 
     def on_phase_line(self, number: int, raw: str) -> None:
-        bullet = _BULLET.match(raw)
+        bullet = _match_bullet(raw)
         section = self.section
         if section is None:
             what = "bullet" if bullet else "text"
@@ -349,7 +382,7 @@ class _Parser:
                 f"{len(self.phase.sections) + 1} Title' before this {what}",
             )
             return
-        if not bullet and _BOLD_LABEL.match(raw.strip()) and _indent_of(raw) < 2:
+        if not bullet and _bold_label(raw) and _indent_of(raw) < 2:
             # "**Core Topics:**" without the dash still clearly opens a group.
             self.on_top_item(number, section, raw.strip())
             return
@@ -371,9 +404,8 @@ class _Parser:
 
     def on_top_item(self, number: int, section: _SectionBuilder, text: str) -> None:
         self.settle_pending_group(section)
-        label = _BOLD_LABEL.match(text)
-        if label:
-            name = label.group("name").strip()
+        name = _bold_label(text)
+        if name is not None:
             if name.casefold() in ("resources", "resource"):
                 if section.has_resources_label:
                     self.issue(number, f"section {section.id} has a second 'Resources' list")
@@ -411,8 +443,7 @@ class _Parser:
             name, line = last.items.pop(), last.item_lines.pop()
             if not last.items:
                 section.groups.pop()
-            bold = _BOLD_LABEL.match(name)
-            last = _GroupBuilder(bold.group("name") if bold else name, line, raw=name)
+            last = _GroupBuilder(_bold_label(name) or name, line, raw=name)
             section.groups.append(last)
         last.add(text, number)
 
@@ -455,7 +486,7 @@ class _Parser:
     # -- the parts after the phases ---------------------------------------------------------
 
     def on_summary_line(self, number: int, raw: str) -> None:
-        bullet = _BULLET.match(raw)
+        bullet = _match_bullet(raw)
         if not bullet or not (bullet.group("text") or "").strip():
             self.issue(
                 number,
@@ -477,7 +508,7 @@ class _Parser:
         self.path.append(PathStep(months=step[0], text=step[1]))
 
     def on_tips_line(self, number: int, raw: str) -> None:
-        bullet = _BULLET.match(raw)
+        bullet = _match_bullet(raw)
         text = (bullet.group("text") or "").strip() if bullet else ""
         if not bullet or not text or _indent_width(bullet.group("indent")) >= 2:
             self.issue(number, "expected a study tip like '1. Learn by doing'")
@@ -486,7 +517,7 @@ class _Parser:
 
     def on_time_line(self, number: int, raw: str) -> None:
         text = raw.strip()
-        bullet = _BULLET.match(raw)
+        bullet = _match_bullet(raw)
         if bullet:
             text = (bullet.group("text") or "").strip()
         self.set_time_estimate(number, text)
@@ -566,15 +597,24 @@ def _is_comment(raw: str) -> bool:
 def _key_value(raw: str, *, bold_only: bool = False) -> tuple[str, str] | None:
     """Split "**Key:** value" (optionally bulleted; also "Key: value") into its two parts."""
     text = raw.strip()
-    bullet = _BULLET.match(text)
+    bullet = _match_bullet(text)
     if bullet and not text.startswith("**") and not text.startswith("__"):
         text = (bullet.group("text") or "").strip()
-    match = _BOLD_KEY_VALUE.match(text)
-    if match is None and not bold_only:
-        match = _PLAIN_KEY_VALUE.match(text)
-    if match is None:
+    pair: tuple[str, str] | None = None
+    bold = _split_bold(text)
+    if bold is not None:
+        inner, rest = bold[0], bold[1].strip()
+        if inner.endswith(":"):
+            pair = inner[:-1], rest
+        elif rest.startswith(":"):
+            pair = inner, rest[1:]
+    elif not bold_only:
+        plain = _PLAIN_KEY_VALUE.match(text)
+        if plain is not None:
+            pair = plain.group("key"), plain.group("value")
+    if pair is None:
         return None
-    key, value = match.group("key").strip(), match.group("value").strip()
+    key, value = pair[0].strip(), pair[1].strip()
     if not key or not value:
         return None
     return key, value
@@ -582,13 +622,13 @@ def _key_value(raw: str, *, bold_only: bool = False) -> tuple[str, str] | None:
 
 def _resource_item(text: str) -> ResourceItem:
     """Turn "**Name** (note)" / "**Name** by someone" / "Plain name" into a ResourceItem."""
-    match = _BOLD_ITEM.match(text)
-    if match is None:
+    bold = _split_bold(text)
+    if bold is None:
         return ResourceItem(name=text, note=None, text=text)
-    name, rest = match.group("name").strip(), match.group("rest").strip()
-    plain = f"{name} {rest}".strip()
+    name, rest = bold[0], bold[1].strip()
     if not rest:
         return ResourceItem(name=name, note=None, text=name)
+    plain = f"{name} {rest}"
     if rest.startswith("(") and rest.endswith(")") and rest.count("(") == 1:
         return ResourceItem(name=name, note=rest[1:-1].strip() or None, text=plain)
     return ResourceItem(name=name, note=rest, text=plain)

@@ -131,7 +131,17 @@ def world(sim: DiscordSimulator) -> World:
     carol = sim.add_member(other, "carol", global_name="Carol")
     other_admin = sim.add_member(other, "otheradmin", admin=True)
     return World(
-        sim, guild, guild.general, papers, kaggle, voice, alice, bob, admin, other, carol,
+        sim,
+        guild,
+        guild.general,
+        papers,
+        kaggle,
+        voice,
+        alice,
+        bob,
+        admin,
+        other,
+        carol,
         other_admin,
     )
 

@@ -37,21 +37,23 @@ def _usage(command: app_commands.Command[Any, ..., Any]) -> str:
 
 
 def walk_commands(
-    commands: Iterable[app_commands.Command[Any, ..., Any] | app_commands.Group],
+    commands: Iterable[
+        app_commands.Command[Any, ..., Any] | app_commands.Group | app_commands.ContextMenu
+    ],
 ) -> Iterator[CommandLine]:
     """Every slash command with its subcommands, as /help lines."""
     for command in commands:
         if isinstance(command, app_commands.Group):
             yield from walk_commands(command.commands)
             continue
-        binding = command.binding
-        category = getattr(binding, "qualified_name", None) or "StudyBot"
-        root = command.root_parent
-        if root is not None:
-            category = getattr(root.binding, "qualified_name", None) or category
-        yield CommandLine(
-            _usage(command), command.description, is_admin_command(command), category
-        )
+        if not isinstance(command, app_commands.Command):
+            continue
+        owner: Any = command.binding
+        if owner is None or isinstance(owner, app_commands.Group):
+            root = command.root_parent
+            owner = getattr(root, "module_cog", None) or getattr(root, "binding", None)
+        category = getattr(owner, "qualified_name", None) or "StudyBot"
+        yield CommandLine(_usage(command), command.description, is_admin_command(command), category)
 
 
 def help_embeds(lines: Iterable[CommandLine]) -> list[discord.Embed]:

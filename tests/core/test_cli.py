@@ -124,7 +124,7 @@ async def test_studybot_run_comes_up_answers_help_and_stops_on_sigterm(tmp_path:
                 assert res.ephemeral
             finally:
                 proc.send_signal(signal.SIGTERM)
-                out, err = await asyncio.wait_for(proc.communicate(), 30)
+                _, err = await asyncio.wait_for(proc.communicate(), 30)
     finally:
         await sim.stop()
     text = err.decode()

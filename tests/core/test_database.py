@@ -53,7 +53,7 @@ async def test_failing_migration_leaves_no_partial_table_and_old_version(tmp_pat
     )
     path = tmp_path / "db.sqlite"
     async with Database(path, migrations_dir=folder) as db:
-        with pytest.raises(DatabaseError, match="0002_broken.sql failed"):
+        with pytest.raises(DatabaseError, match=r"0002_broken\.sql failed"):
             await db.migrate()
         assert await db.user_version() == 1
         # the connection is usable afterwards and not stuck in a transaction
@@ -101,9 +101,7 @@ async def test_backup_copies_a_live_database(tmp_path: Path) -> None:
         pages = backup(path, tmp_path / "copies" / "backup.db")
         assert pages > 0
     with sqlite3.connect(tmp_path / "copies" / "backup.db") as conn:
-        assert conn.execute("SELECT value FROM meta WHERE key='greeting'").fetchone() == (
-            "hello",
-        )
+        assert conn.execute("SELECT value FROM meta WHERE key='greeting'").fetchone() == ("hello",)
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
@@ -121,7 +119,7 @@ async def test_read_only_database_is_a_clear_error(tmp_path: Path) -> None:
         pytest.skip("chattr +i is not permitted on this file system")
     try:
         db = Database(path)
-        with pytest.raises(DatabaseError, match="cannot open the database .*readonly"):
+        with pytest.raises(DatabaseError, match=r"cannot open the database .*readonly"):
             await db.connect()
         assert db._conn is None
     finally:

@@ -14,36 +14,78 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_wheel_works_from_any_directory(tmp_path: Path) -> None:
     wheels = tmp_path / "wheels"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-         "-w", str(wheels), str(ROOT)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(wheels),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     target = tmp_path / "site"
     wheel = next(wheels.glob("studybot-*.whl"))
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target",
-         str(target), str(wheel)],
-        check=True, capture_output=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {"PATH": os.environ["PATH"], "HOME": str(tmp_path), "PYTHONPATH": str(target),
-           "STUDYBOT_DATABASE": str(elsewhere / "db.sqlite")}
+    env = {
+        "PATH": os.environ["PATH"],
+        "HOME": str(tmp_path),
+        "PYTHONPATH": str(target),
+        "STUDYBOT_DATABASE": str(elsewhere / "db.sqlite"),
+    }
     topic = subprocess.run(
         [sys.executable, "-m", "bot", "topic", "4.5"],
-        cwd=elsewhere, env=env, capture_output=True, text=True, timeout=60,
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert topic.returncode == 0, topic.stderr
     assert "Transformers and Attention" in topic.stdout
     migrate = subprocess.run(
         [sys.executable, "-m", "bot", "migrate"],
-        cwd=elsewhere, env=env, capture_output=True, text=True, timeout=60,
+        cwd=elsewhere,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert migrate.returncode == 0, migrate.stderr
-    assert str(target) in subprocess.run(
-        [sys.executable, "-c", "import bot, migrations; print(bot.__file__)"],
-        cwd=elsewhere, env=env, capture_output=True, text=True, check=True,
-    ).stdout
+    assert (
+        str(target)
+        in subprocess.run(
+            [sys.executable, "-c", "import bot, migrations; print(bot.__file__)"],
+            cwd=elsewhere,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
 
 
 def test_dockerfile_installs_the_package_and_keeps_data_in_a_volume() -> None:

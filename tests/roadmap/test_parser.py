@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -336,3 +338,27 @@ def test_group_labels_without_a_dash() -> None:
         ("Core Topics", ["a"], 4)
     ]
     assert section.resources == ["b"]
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "**a" + " " * 100_000 + "x",
+        "## Phase 1: a" + " " * 100_000 + "b",
+        "### 1.1 a" + " " * 100_000 + "b",
+        "- **a" + " :" * 50_000,
+        "**" + "a:" * 50_000,
+        "## Phase 1: x" + " (" * 50_000 + ")",
+    ],
+)
+def test_hostile_long_lines_parse_in_linear_time(hostile: str) -> None:
+    text = (
+        "# T\n## Phase 1: P\n### 1.1 S\n- x\n"
+        f"{hostile}\n## Essential Free Resources Summary\n### C\n{hostile}\n"
+        f"## Recommended Learning Path\n{hostile}\n## Study Tips\n{hostile}\n"
+    )
+    started = time.perf_counter()
+    with contextlib.suppress(RoadmapError):
+        parse_roadmap(text)
+    # Quadratic backtracking would take minutes here; linear parsing takes milliseconds.
+    assert time.perf_counter() - started < 1.0

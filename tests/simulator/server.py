@@ -1918,7 +1918,7 @@ class DiscordSimulator:
                 raise SimValidationError(f"{label}: expected a {names} (or its id), got {value!r}")
             if kind == CHANNEL and isinstance(entity, SimChannel):
                 types = spec.get("channel_types")
-                if types and entity.type not in types:
+                if types and entity.type not in types and not loose:
                     raise SimValidationError(
                         f"{label}: channel type {entity.type} not in channel_types {types}"
                     )
@@ -1965,6 +1965,7 @@ class DiscordSimulator:
         resolved: dict[str, dict[str, Any]],
         *,
         focused: str | None = None,
+        unchecked: bool = False,
     ) -> list[dict[str, Any]]:
         chain, specs = resolve_path(cmd, path)
         label_base = "/" + " ".join([cmd["name"], *chain])
@@ -1996,7 +1997,13 @@ class DiscordSimulator:
                 "name": name,
                 "type": spec["type"],
                 "value": self._option_value(
-                    guild, channel, spec, value, resolved, label, loose=focused is not None
+                    guild,
+                    channel,
+                    spec,
+                    value,
+                    resolved,
+                    label,
+                    loose=focused is not None or unchecked,
                 ),
             }
             if is_focused:
@@ -2169,15 +2176,22 @@ class DiscordSimulator:
         timeout: float = 5.0,  # noqa: ASYNC109
         wait: bool = True,
         enforce_permissions: bool = True,
+        unchecked: bool = False,
     ) -> InteractionResult:
-        """Run a slash command as `user` (validated against the registered commands)."""
+        """Run a slash command as `user` (validated against the registered commands).
+
+        `unchecked=True` sends option values Discord's client would refuse (out-of-range
+        numbers, strings outside choices, channels of other types), as a hand-made API call can.
+        """
         await self.flush()
         ch = self._pick_channel(guild, user, channel)
         cmd = find_command(self._commands_for(guild), command)
         if enforce_permissions:
             self._check_command_access(guild, user, ch, cmd)
         resolved: dict[str, dict[str, Any]] = {}
-        opts = self._build_options(guild, ch, cmd, command, dict(options or {}), resolved)
+        opts = self._build_options(
+            guild, ch, cmd, command, dict(options or {}), resolved, unchecked=unchecked
+        )
         inter, payload = self._base_interaction(2, guild, user, ch, locale)
         inter.name = "/" + " ".join(command.split())
         data: dict[str, Any] = {"id": cmd["id"], "name": cmd["name"], "type": 1, "options": opts}
