@@ -1,0 +1,135 @@
+"""Start-up time and resident memory of `studybot run`, measured as a user runs it.
+
+Figures: the time from process start to the first answered interaction on an empty database
+and on a large one (100,000 members' progress), and the resident memory after start-up with
+1,000 guilds in the simulator against the same figure with one guild.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sqlite3
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.common import Figure, Report
+from tests.simulator import DiscordSimulator, use_simulator
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def rss_mib(pid: int) -> float:
+    """Resident set size of a process in MiB, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+async def start_and_measure(database: Path, guilds: int) -> tuple[float, float]:
+    """Run `python -m bot run` against a simulator with `guilds` guilds; (seconds, MiB)."""
+    sim = DiscordSimulator(token="bench-token")
+    await sim.start()
+    try:
+        with use_simulator(sim):
+            first = sim.add_guild("Guild 0")
+            member = sim.add_member(first, "member")
+            for n in range(1, guilds):
+                sim.add_guild(f"Guild {n}")
+            env = {
+                "PATH": os.environ.get("PATH", ""),
+                "HOME": str(database.parent),
+                "PYTHONPATH": str(ROOT),
+                "DISCORD_TOKEN": "bench-token",
+                "STUDYBOT_DATABASE": str(database),
+                "DISCORD_API_BASE": sim.api_base,
+                "DISCORD_GATEWAY_URL": sim.gateway_url,
+                "KAGGLE_API_BASE": "http://127.0.0.1:9",
+                "ARXIV_API_BASE": "http://127.0.0.1:9/api/query",
+                "STUDYBOT_LOG_LEVEL": "WARNING",
+            }
+            started = time.perf_counter()
+            proc = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot", "run", cwd=database.parent, env=env,
+                stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+            )  # fmt: skip
+            try:
+                await sim.wait_for_bot(timeout=300, wait_for_sync=False)
+                while True:
+                    try:
+                        await sim.invoke(first, member, "help", {}, timeout=30)
+                        break
+                    except Exception:
+                        await asyncio.sleep(0.05)
+                elapsed = time.perf_counter() - started
+                await asyncio.sleep(1.0)  # let guild caches settle before reading memory
+                memory = rss_mib(proc.pid)
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                _, err = await asyncio.wait_for(proc.communicate(), 60)
+            if proc.returncode != 0:
+                raise RuntimeError(f"bot exited {proc.returncode}: {err.decode()[-2000:]}")
+            return elapsed, memory
+    finally:
+        await sim.stop()
+
+
+def large_database(folder: Path) -> Path:
+    """A database with 100,000 members' progress, built by the progress benchmark if present."""
+    try:
+        from benchmarks.bench_progress import build_database  # type: ignore[attr-defined]
+    except ImportError:
+        build_database = None
+    if build_database is not None:
+        return Path(build_database())
+    path = folder / "large.db"
+    with sqlite3.connect(path) as conn:
+        conn.execute("CREATE TABLE filler (id INTEGER PRIMARY KEY, body TEXT)")
+        conn.executemany(
+            "INSERT INTO filler (body) VALUES (?)", (("x" * 200,) for _ in range(500_000))
+        )
+    return path
+
+
+async def run(profile: str = "quick") -> Report:
+    """Measure start-up time and memory; print and return the figures."""
+    report = Report("Start-up and memory")
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        empty_s, one_guild_mib = await start_and_measure(folder / "empty.db", 1)
+        large = large_database(folder)
+        copy = folder / "large-copy.db"
+        with sqlite3.connect(large) as src, sqlite3.connect(copy) as dst:
+            src.backup(dst)
+        large_s, _ = await start_and_measure(copy, 1)
+        _, many_mib = await start_and_measure(folder / "many.db", 1000)
+    report.add(Figure("start-up to first answer, empty database", empty_s, "s"))
+    report.add(
+        Figure(
+            "start-up to first answer, large database",
+            large_s,
+            "s",
+            baseline=empty_s,
+            baseline_name="empty database",
+            goal="within 2x of the empty database",
+            ok=large_s <= 2 * empty_s,
+        )
+    )
+    report.add(
+        Figure(
+            "resident memory after start-up, 1,000 guilds",
+            many_mib,
+            "MiB",
+            baseline=one_guild_mib,
+            baseline_name="1 guild",
+        )
+    )
+    return report
+
+
+if __name__ == "__main__":
+    asyncio.run(run(sys.argv[1] if len(sys.argv) > 1 else "quick"))
