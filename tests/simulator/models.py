@@ -638,12 +638,12 @@ class InteractionResult:
         """Initial response arrived (and, for deferrals, an edit or followup too)."""
         return self._i.settled
 
-    async def wait_settled(self, timeout: float = 5.0) -> InteractionResult:  # noqa: ASYNC109
+    async def wait_settled(self, timeout: float = 5.0) -> InteractionResult:
         """Wait until settled (useful after `invoke(..., wait=False)`); return self."""
         await self.wait_until(lambda: self._i.settled, timeout, "the response")
         return self
 
-    async def wait_followups(self, n: int, timeout: float = 5.0) -> list[SimMessage]:  # noqa: ASYNC109
+    async def wait_followups(self, n: int, timeout: float = 5.0) -> list[SimMessage]:
         """Wait until at least `n` followups exist; return them."""
         await self.wait_until(lambda: len(self._i.followups) >= n, timeout, f"{n} followup(s)")
         return self._i.followups
@@ -651,7 +651,7 @@ class InteractionResult:
     async def wait_until(
         self,
         predicate: Callable[[], bool],
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
         what: str = "condition",
     ) -> None:
         """Wait until `predicate()` holds, re-checking whenever the bot touches this interaction."""

@@ -1763,7 +1763,7 @@ class DiscordSimulator:
         *,
         abrupt: bool = False,
         wait: bool = True,
-        timeout: float = 10,  # noqa: ASYNC109
+        timeout: float = 10,
     ) -> None:
         """Close the bot's websocket (4000) so it reconnects; resume=False invalidates it."""
         await self.flush()
@@ -1784,13 +1784,13 @@ class DiscordSimulator:
             except TimeoutError:
                 raise TimeoutError(f"bot did not reconnect within {timeout}s") from None
 
-    async def wait_reconnected(self, timeout: float = 10) -> None:  # noqa: ASYNC109
+    async def wait_reconnected(self, timeout: float = 10) -> None:
         """Wait until the bot resumed or re-identified after a drop."""
         await asyncio.wait_for(self._reconnected.wait(), timeout)
 
     async def wait_for_bot(
         self,
-        timeout: float = 10,  # noqa: ASYNC109
+        timeout: float = 10,
         *,
         wait_for_sync: bool | None = None,
         sync_grace: float = 1.0,
@@ -2139,7 +2139,7 @@ class DiscordSimulator:
         inter: SimInteraction,
         payload: dict[str, Any],
         wait: bool,
-        timeout: float,  # noqa: ASYNC109
+        timeout: float,
     ) -> InteractionResult:
         self.interactions[inter.token] = inter
         inter.dispatched_at = time.monotonic()
@@ -2149,7 +2149,7 @@ class DiscordSimulator:
             await self._wait_settled(inter, timeout)
         return result
 
-    async def _wait_settled(self, inter: SimInteraction, timeout: float) -> None:  # noqa: ASYNC109
+    async def _wait_settled(self, inter: SimInteraction, timeout: float) -> None:
         result = InteractionResult(inter)
         try:
             await result.wait_until(lambda: inter.settled, timeout, "the response")
@@ -2173,7 +2173,7 @@ class DiscordSimulator:
         channel: SimChannel | None = None,
         *,
         locale: str = "en-US",
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
         wait: bool = True,
         enforce_permissions: bool = True,
         unchecked: bool = False,
@@ -2210,7 +2210,7 @@ class DiscordSimulator:
         target: SimUser | SimMessage,
         channel: SimChannel | None = None,
         *,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
         wait: bool = True,
     ) -> InteractionResult:
         """Run a user (type 2) or message (type 3) context-menu command on `target`."""
@@ -2246,7 +2246,7 @@ class DiscordSimulator:
         focused: str,
         channel: SimChannel | None = None,
         *,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
     ) -> list[dict[str, Any]]:
         """Ask the bot for autocomplete choices of option `focused`; returns [{name, value}]."""
         await self.flush()
@@ -2273,7 +2273,7 @@ class DiscordSimulator:
         custom_id: str,
         values: list[Any] | None = None,
         *,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
         wait: bool = True,
     ) -> InteractionResult:
         """Click a button (or choose select `values`) on a message the bot sent."""
@@ -2345,7 +2345,7 @@ class DiscordSimulator:
         opened_by: InteractionResult,
         values: dict[str, Any],
         *,
-        timeout: float = 5.0,  # noqa: ASYNC109
+        timeout: float = 5.0,
         wait: bool = True,
     ) -> InteractionResult:
         """Submit the modal the bot opened in `opened_by` with {custom_id: value}."""
