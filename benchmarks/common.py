@@ -14,6 +14,7 @@ from typing import Any
 import discord
 from discord import app_commands
 from discord.ext import commands
+from pydantic import SecretStr
 
 from bot.client import DEFAULT_COGS, StudyBot
 from bot.clock import Clock, system_clock
@@ -37,9 +38,9 @@ class Figure:
     @property
     def ratio(self) -> float | None:
         """value / baseline, when there is a baseline."""
-        if self.baseline in (None, 0):
+        if not self.baseline:
             return None
-        return self.value / self.baseline  # type: ignore[operator]
+        return self.value / self.baseline
 
     def line(self) -> str:
         """A printable line."""
@@ -133,13 +134,15 @@ async def bench_world(
                 await prepare(sim)
             settings = Settings(
                 _env_file=None,  # type: ignore[call-arg]
-                discord_token="bench-token",
+                discord_token=SecretStr("bench-token"),
                 database=database or Path(tmp.name) / "bench.db",
                 discord_api_base=sim.api_base,
                 discord_gateway_url=sim.gateway_url,
-                kaggle_api_base="http://127.0.0.1:9",
-                arxiv_api_base="http://127.0.0.1:9/api/query",
-                **(extra_settings or {}),
+                **{
+                    "kaggle_api_base": "http://127.0.0.1:9",
+                    "arxiv_api_base": "http://127.0.0.1:9/api/query",
+                    **(extra_settings or {}),  # may point Kaggle or arXiv at a local fake
+                },
             )
             bot = BenchBot(
                 settings, clock=clock, cogs=cogs, extra_cogs=[NoOp()], guild_ready_timeout=0.05
@@ -171,9 +174,10 @@ async def time_invocations(
     user = user or world.member
     for _ in range(warmup):
         await world.sim.invoke(world.guild, user, name, options)
-    samples = []
+    samples: list[float] = []
     for _ in range(count):
         res = await world.sim.invoke(world.guild, user, name, options)
+        assert res.latency is not None, f"/{name} was not answered"
         samples.append(res.latency)
     return samples
 

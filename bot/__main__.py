@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 from collections.abc import Sequence
@@ -86,7 +87,7 @@ def cmd_run(settings: Settings) -> int:
         roadmap = _load_roadmap(settings)
         return asyncio.run(_serve(settings, roadmap))
     except RoadmapError as exc:
-        return fail(f"the roadmap is invalid:\n{exc}")
+        return fail(_invalid_roadmap(settings, exc))
     except discord.LoginFailure:
         return fail(
             "Discord rejected the token in DISCORD_TOKEN: copy it again from the "
@@ -128,18 +129,41 @@ def cmd_backup(settings: Settings, destination: str) -> int:
     return 0
 
 
+def _invalid_roadmap(settings: Settings, error: RoadmapError) -> str:
+    """The start-up message for an invalid roadmap: which file, then each problem."""
+    where = f"the roadmap {settings.roadmap}" if settings.roadmap else "the shipped roadmap"
+    problems = "\n".join(f"  {issue}" for issue in error.issues)
+    return f"{where} is invalid (check it with `studybot check-roadmap FILE`):\n{problems}"
+
+
+def _print(text: str) -> None:
+    """Print to stdout; a reader that went away (`| head`) is not an error."""
+    try:
+        print(text, flush=True)
+    except BrokenPipeError:
+        # Python would complain again when it flushes stdout at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
 def cmd_topic(settings: Settings, query: str) -> int:
     """Print one roadmap section, found by id, title or a word."""
     try:
         roadmap = _load_roadmap(settings)
     except RoadmapError as exc:
-        return fail(f"the roadmap is invalid:\n{exc}")
+        return fail(_invalid_roadmap(settings, exc))
     index = SectionIndex(roadmap)
     section = index.find(query)
     if section is None:
-        closest = ", ".join(f"{s.id} {s.title}" for s in index.closest(query, 5))
-        return fail(f"no section matches {query!r}; closest: {closest}")
-    print(section_text(roadmap, section))
+        shown = query if len(query) <= 60 else query[:59] + "…"
+        closest = index.closest(query, 5)
+        if closest:
+            hint = "closest: " + "; ".join(f"{s.id} {s.title}" for s in closest)
+        else:
+            first = roadmap.sections[0].id if roadmap.sections else "1.1"
+            hint = f"try a section id such as `studybot topic {first}`, a title or a topic word"
+        return fail(f"no section matches {shown!r}; {hint}")
+    _print(section_text(roadmap, section))
     return 0
 
 
@@ -148,7 +172,10 @@ def cmd_check_roadmap(path: str) -> int:
     issues = check_roadmap_file(path)
     if issues:
         for issue in issues:
-            print(f"{path}:{issue.line}: {issue.message}")
+            where = f"{path}:{issue.line}" if issue.line > 0 else path
+            print(f"{where}: {issue.message}")
+        noun = "problem" if len(issues) == 1 else "problems"
+        print(f"{path}: {len(issues)} {noun}; the bot will not start with this roadmap")
         return 1
     roadmap = load_roadmap(path)
     print(f"{path}: ok: {len(roadmap.phases)} phases, {len(roadmap.sections)} sections")

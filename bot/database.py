@@ -175,10 +175,14 @@ class Database:
     async def fetch_one(
         self, sql: str, params: Sequence[Any] | dict[str, Any] = ()
     ) -> aiosqlite.Row | None:
-        """Run a query and return its first row, if any."""
+        """Run a one-row query (a key look-up, an aggregate, LIMIT 1) and return its row."""
+        # One trip to the database thread instead of three (execute, fetchone, close): this
+        # look-up sits on the hot path of commands such as /topic.
         async with self._lock:
-            async with self.conn.execute(sql, params) as cursor:
-                return await cursor.fetchone()
+            rows = await self.conn.execute_fetchall(sql, params)
+        for row in rows:
+            return row
+        return None
 
     async def fetch_value(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> Any:
         """Run a query and return the first column of its first row, or None."""

@@ -197,7 +197,8 @@ def section_blocks(section: Section) -> list[Block]:
     """A section's topic groups and its resources as titled lists."""
     blocks = [
         Block(
-            escape(group.name or NO_GROUP_NAME), [f"{BULLET} {escape(item)}" for item in group.items]
+            escape(group.name or NO_GROUP_NAME),
+            [f"{BULLET} {escape(item)}" for item in group.items],
         )
         for group in section.groups
         if group.items
@@ -253,7 +254,7 @@ def roadmap_pages(roadmap: Roadmap) -> list[discord.Embed]:
     description += "\nType `/topic 4.5` (or a word such as `transformer`) to open a section."
     blocks = []
     for phase in roadmap.phases:
-        name = phase_heading(phase) + (f" · {phase.duration}" if phase.duration else "")
+        name = escape(phase_heading(phase) + (f" · {phase.duration}" if phase.duration else ""))
         lines = [f"`{s.id}` {escape(s.title)}" for s in phase.sections]
         blocks.append(Block(name, lines))
     return number_pages(pack_fields(escape(roadmap.title), description, blocks))
@@ -286,12 +287,14 @@ def category_block(category: ResourceCategory) -> Block:
     """One category of the resources summary as a titled list."""
     lines = []
     for item in category.items:
-        note = f" ({escape(item.note)})" if item.note else ""
-        if item.text and item.text not in (item.name, f"{item.name} ({item.note})"):
-            lines.append(f"{BULLET} {escape(item.text)}")
+        text = item.text or item.name
+        if item.name and text.startswith(item.name):
+            # The name in bold as the roadmap writes it, the rest ("by …", "(d2l.ai)") plain.
+            rest = text[len(item.name) :]
+            lines.append(f"{BULLET} **{escape(item.name)}**{escape(rest)}")
         else:
-            lines.append(f"{BULLET} **{escape(item.name)}**{note}")
-    return Block(category.name, lines)
+            lines.append(f"{BULLET} {escape(text)}")
+    return Block(escape(category.name), lines)
 
 
 def resources_pages(categories: Sequence[ResourceCategory]) -> list[discord.Embed]:
@@ -310,9 +313,6 @@ def tips_pages(tips: Sequence[str]) -> list[discord.Embed]:
     return number_pages(pack_lines("Study tips", lines))
 
 
-KIND_LABEL = {"section": "section", "topic": "topic", "resource": "resource"}
-
-
 def search_line(hit: SearchHit, section_titles: dict[str, str]) -> str:
     """One search hit: where it is (section id and title) and the matching text."""
     if hit.section_id is None:
@@ -321,7 +321,7 @@ def search_line(hit: SearchHit, section_titles: dict[str, str]) -> str:
         where = f"`{hit.section_id}` {escape(section_titles.get(hit.section_id, ''))}".rstrip()
     if hit.kind == "section":
         return f"**{where}** — section title"
-    return f"**{where}** — {KIND_LABEL[hit.kind]}: {escape(hit.text)}"
+    return f"**{where}** — {hit.kind}: {escape(hit.text)}"
 
 
 def search_pages(
