@@ -34,9 +34,9 @@ def admin_only() -> Any:
     return decorator
 
 
-def is_admin_command(command: app_commands.Command[Any, Any, Any]) -> bool:
-    """Whether a command carries the bot's own admin check."""
-    return _require_admin in command.checks
+def is_admin_command(command: Any) -> bool:
+    """Whether a command (not a group) carries the bot's own admin check."""
+    return _require_admin in getattr(command, "checks", ())
 
 
 def require_guild(interaction: discord.Interaction[Any]) -> int:

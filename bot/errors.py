@@ -57,7 +57,22 @@ def describe_check_failure(error: app_commands.AppCommandError) -> str | None:
         return "That command is out of date. Wait a minute for Discord to refresh it, then retry."
     if isinstance(error, app_commands.CheckFailure):
         return "You can't use this command here."
+    if isinstance(error, app_commands.TransformerError):
+        return describe_bad_option(error)
     return None
+
+
+def describe_bad_option(error: app_commands.TransformerError) -> str:
+    """The message for an option value discord.py could not convert."""
+    kind = error.type
+    if kind in (discord.AppCommandOptionType.user, discord.AppCommandOptionType.mentionable):
+        return "That member isn't in this server. Pick a member of this server."
+    if kind is discord.AppCommandOptionType.channel:
+        return "That channel can't be used here. Pick a text channel of this server."
+    if kind is discord.AppCommandOptionType.role:
+        return "That role isn't in this server. Pick a role of this server."
+    shown = discord.utils.escape_mentions(discord.utils.escape_markdown(str(error.value)[:80]))
+    return f"“{shown}” isn't a valid choice for this option. Pick one from the list Discord shows."
 
 
 async def send_ephemeral(interaction: discord.Interaction[Any], message: str) -> None:
