@@ -57,6 +57,9 @@ async def _serve(settings: Settings, roadmap: Roadmap) -> int:
     from bot.client import StudyBot
 
     assert settings.discord_token is not None
+    # Local problems (a read-only file, a full disk, a newer schema) stop start-up before
+    # Discord is contacted; setup_hook's own migrate then finds nothing to do.
+    await _migrate(settings.database)
     bot = StudyBot(settings, roadmap=roadmap)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()

@@ -40,6 +40,28 @@ def configure_discord_endpoints(api_base: str, gateway_url: str) -> None:
     discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(gateway_url)
 
 
+def amortize_ratelimit_sweep(http: discord.http.HTTPClient) -> None:
+    """Make discord.py's sweep of idle rate-limit buckets amortised O(1) per new bucket.
+
+    discord.py keeps a bucket per route and channel and, once it holds 256, scans them all on
+    every new one. Posting to thousands of channels in a few minutes (the weekly paper
+    fan-out) keeps them all active, which makes that quadratic: seconds of blocked event loop.
+    Sweeping only when the count has doubled since the last sweep keeps memory bounded the
+    same way without the quadratic cost.
+    """
+    sweep = http._try_clear_expired_ratelimits
+    threshold = 256
+
+    def amortized() -> None:
+        nonlocal threshold
+        if len(http._buckets) < threshold:
+            return
+        sweep()
+        threshold = max(256, 2 * len(http._buckets))
+
+    setattr(http, "_try_clear_expired_ratelimits", amortized)  # noqa: B010
+
+
 def bot_intents() -> discord.Intents:
     """The intents StudyBot needs: guilds only, nothing privileged."""
     intents = discord.Intents.none()
@@ -61,6 +83,9 @@ class StudyBot(commands.Bot):
         **options: Any,
     ) -> None:
         configure_discord_endpoints(settings.discord_api_base, settings.discord_gateway_url)
+        # StudyBot never joins voice: discord.py's warnings about voice libraries are noise.
+        discord.VoiceClient.warn_nacl = False
+        discord.VoiceClient.warn_dave = False
         options.setdefault("guild_ready_timeout", 2.0)
         super().__init__(
             command_prefix=commands.when_mentioned,
@@ -73,6 +98,7 @@ class StudyBot(commands.Bot):
             allowed_contexts=discord.app_commands.AppCommandContext(guild=True),
             **options,
         )
+        amortize_ratelimit_sweep(self.http)
         self.settings = settings
         self.clock = clock
         self.roadmap = roadmap if roadmap is not None else load_roadmap(settings.roadmap)

@@ -25,6 +25,14 @@ class DatabaseError(Exception):
     """A database problem that stops start-up, described in one line."""
 
 
+def _explain(exc: BaseException) -> str:
+    """SQLite's message, with a hint where the usual cause is the file system."""
+    text = str(exc)
+    if any(word in text for word in ("disk I/O", "disk is full", "readonly", "unable to open")):
+        text += " (is the disk full, or the file or its folder read-only?)"
+    return text
+
+
 @dataclass(frozen=True)
 class Migration:
     """One numbered forward-only SQL migration."""
@@ -85,7 +93,7 @@ class Database:
             await self._conn.execute(f"PRAGMA user_version = {version}")
         except (OSError, sqlite3.Error) as exc:
             await self.close()
-            raise DatabaseError(f"cannot open the database {self.path}: {exc}") from None
+            raise DatabaseError(f"cannot open the database {self.path}: {_explain(exc)}") from None
 
     async def close(self) -> None:
         """Close the connection if it is open."""
@@ -134,7 +142,9 @@ class Database:
                 except sqlite3.Error as exc:
                     if self.conn.in_transaction:
                         await self.conn.execute("ROLLBACK")
-                    raise DatabaseError(f"migration {migration.name} failed: {exc}") from None
+                    raise DatabaseError(
+                        f"migration {migration.name} failed: {_explain(exc)}"
+                    ) from None
                 log.info("applied migration %s", migration.name)
                 applied.append(migration.version)
             return applied

@@ -26,6 +26,7 @@ from bot.clock import FakeClock
 from bot.settings import Settings
 from tests.conftest import START, BotHarness, ErrorLog
 from tests.fakes.arxiv import FakeArxiv
+from tests.profile import scaled
 from tests.simulator import (
     DiscordSimulator,
     SimChannel,
@@ -36,7 +37,7 @@ from tests.simulator import (
     use_simulator,
 )
 
-EXAMPLES = int(os.environ.get("STUDYBOT_FUZZ_EXAMPLES", "2000"))
+EXAMPLES = int(os.environ.get("STUDYBOT_FUZZ_EXAMPLES", str(scaled(2000, 20000))))
 WINDOW = 3.0
 
 SUB_COMMAND, SUB_GROUP = 1, 2
