@@ -1,0 +1,440 @@
+"""The Progress cog: /done, /undo, /progress, /rank, /who, /privacy and the ✅ button."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.app_commands import Choice
+from discord.ext import commands
+
+from bot.checks import require_guild
+from bot.client import StudyBot
+from bot.errors import UserFacingError
+from bot.text import plain
+from bot.ui import ConfirmView, Paginator
+from cogs.progress import embeds
+from cogs.progress.card import render_card
+from cogs.progress.repo import MemberRecord, ProgressRepo
+from cogs.progress.stats import (
+    Period,
+    RankFacts,
+    as_utc,
+    next_section,
+    period_key,
+    phase_progress,
+    weekly_streak,
+)
+from cogs.progress.views import DoneButton
+from roadmap.lookup import SectionNotFound
+from roadmap.model import Section
+
+log = logging.getLogger(__name__)
+
+NONE = discord.AllowedMentions.none()
+CARD_FILE = "progress.png"
+PERIOD_CHOICES = [
+    Choice(name="This week (Monday–Sunday, UTC)", value="week"),
+    Choice(name="This month (UTC)", value="month"),
+    Choice(name="All time", value="all"),
+]
+SECTION_HELP = "A section id like 4.5, a title, or a word like transformer"
+
+Interaction = discord.Interaction[StudyBot]
+
+
+class Progress(commands.Cog, name="Progress"):
+    """Group progress: members mark roadmap sections done and see each other move.
+
+    For other features:
+
+    * ``await finished_count(guild_id, section_id)`` — how many members finished a section.
+      Hidden members are left out, so the number matches the list /who shows.
+    * Member data registry: /privacy export and /privacy delete cover every loaded cog that
+      defines ``async def export_member_data(self, guild_id: int, user_id: int) -> dict``
+      (a JSON-serialisable dict of everything the feature stores about that member in that
+      guild) and/or ``async def delete_member_data(self, guild_id: int, user_id: int) -> int``
+      (delete it all, return how many records were removed). Progress implements both.
+    * "Papers read" on /rank comes from the PaperClub cog's
+      ``async papers_read(guild_id, user_id) -> int`` when that cog is loaded, else 0.
+
+    Periods are calendar periods in UTC (ISO week from Monday 00:00, calendar month). Points in
+    a period are the sections marked done in it; an undo takes the point off the period in which
+    the section was originally done.
+    """
+
+    privacy = app_commands.Group(
+        name="privacy", description="Leave or rejoin the leaderboards, export or delete your data"
+    )
+
+    def __init__(self, bot: StudyBot) -> None:
+        self.bot = bot
+        self.repo = ProgressRepo(bot.db, [section.id for section in bot.roadmap.sections])
+
+    async def cog_load(self) -> None:
+        """Bring the counters in line with the roadmap and handle ✅ presses."""
+        if await self.repo.ensure_counters():
+            log.info("the roadmap's sections changed: progress counters recomputed")
+        self.bot.add_dynamic_items(DoneButton)
+
+    async def cog_unload(self) -> None:
+        """Stop handling ✅ presses."""
+        self.bot.remove_dynamic_items(DoneButton)
+
+    # -- shared helpers ---------------------------------------------------------------------
+
+    def _resolve(self, query: str, command: str) -> Section:
+        """The section a query means, or a user error listing the closest ones."""
+        try:
+            return self.bot.sections.resolve(query)
+        except SectionNotFound as missing:
+            raise UserFacingError(
+                embeds.not_found_text(query, missing.suggestions, command)
+            ) from None
+
+    async def _section_choices(self, interaction: Interaction, current: str) -> list[Choice[str]]:
+        """The same section autocomplete as /topic."""
+        return [
+            Choice(name=name, value=value)
+            for name, value in self.bot.sections.autocomplete(current)
+        ]
+
+    async def _refresh_name(self, interaction: Interaction, guild_id: int) -> None:
+        await self.repo.refresh_name(
+            guild_id, interaction.user.id, interaction.user.display_name, self.bot.clock()
+        )
+
+    async def _reply(self, interaction: Interaction, content: str) -> None:
+        """A private reply, also when something else already acknowledged the interaction."""
+        if interaction.response.is_done():
+            await interaction.followup.send(content, ephemeral=True, allowed_mentions=NONE)
+            return
+        try:
+            await interaction.response.send_message(content, ephemeral=True, allowed_mentions=NONE)
+        except discord.InteractionResponded:
+            await interaction.followup.send(content, ephemeral=True, allowed_mentions=NONE)
+
+    async def _mark(self, interaction: Interaction, section: Section) -> None:
+        guild_id = require_guild(interaction)
+        change = await self.repo.mark_done(
+            guild_id,
+            interaction.user.id,
+            interaction.user.display_name,
+            section.id,
+            self.bot.clock(),
+        )
+        await self._reply(interaction, embeds.done_reply(section, change))
+
+    # -- public API -------------------------------------------------------------------------
+
+    async def finished_count(self, guild_id: int, section_id: str) -> int:
+        """How many members (hidden ones left out) finished a section in a guild."""
+        return await self.repo.finished_count(guild_id, section_id)
+
+    async def done_by_id(self, interaction: Interaction, section_id: str) -> None:
+        """What /done does, for the ✅ button of a section id."""
+        section = self.bot.roadmap.section(section_id)
+        if section is None:
+            raise UserFacingError(
+                f"Section {section_id} is not in the roadmap any more. "
+                "Use `/roadmap` to see the current sections and `/done` to mark one."
+            )
+        await self._mark(interaction, section)
+
+    async def export_member_data(self, guild_id: int, user_id: int) -> dict[str, Any]:
+        """Everything the progress feature stores about a member in a guild."""
+        record = await self.repo.member(guild_id, user_id)
+        if record is None:
+            return {"member": None, "completions": []}
+        return _export(record, self.repo.counted, self.bot)
+
+    async def delete_member_data(self, guild_id: int, user_id: int) -> int:
+        """Delete everything the progress feature stores about a member in a guild."""
+        return await self.repo.delete_member(guild_id, user_id)
+
+    # -- /done /undo ------------------------------------------------------------------------
+
+    @app_commands.command(name="done", description="Mark a roadmap section done for yourself")
+    @app_commands.describe(section=SECTION_HELP)
+    async def done(self, interaction: Interaction, section: str) -> None:
+        """Mark a section done (idempotent) and show the new % and rank."""
+        require_guild(interaction)
+        await self._mark(interaction, self._resolve(section, "done"))
+
+    @app_commands.command(name="undo", description="Unmark a roadmap section you marked done")
+    @app_commands.describe(section=SECTION_HELP)
+    async def undo(self, interaction: Interaction, section: str) -> None:
+        """Unmark a section and show the new % and rank."""
+        guild_id = require_guild(interaction)
+        found = self._resolve(section, "undo")
+        change = await self.repo.undo(
+            guild_id,
+            interaction.user.id,
+            interaction.user.display_name,
+            found.id,
+            self.bot.clock(),
+        )
+        await self._reply(interaction, embeds.undo_reply(found, change))
+
+    done.autocomplete("section")(_section_choices)
+    undo.autocomplete("section")(_section_choices)
+
+    # -- /progress --------------------------------------------------------------------------
+
+    @app_commands.command(name="progress", description="The server's leaderboard")
+    @app_commands.describe(period="This week, this month or all time (the default)")
+    @app_commands.choices(period=PERIOD_CHOICES)
+    async def progress(self, interaction: Interaction, period: Choice[str] | None = None) -> None:
+        """Show the leaderboard for a period, ten a page, with the caller's own rank."""
+        guild_id = require_guild(interaction)
+        chosen: Period = "all"
+        if period is not None and period.value in ("week", "month"):
+            chosen = "week" if period.value == "week" else "month"
+        now = self.bot.clock()
+        key = period_key(chosen, now)
+        caller = interaction.user.id
+        await self._refresh_name(interaction, guild_id)
+        board = await self.repo.board(guild_id, key, 0, caller, embeds.PAGE_SIZE)
+        embed = embeds.board_embed(board, chosen, now, caller)
+
+        async def render(page: int) -> discord.Embed:
+            shown = await self.repo.board(guild_id, key, page, caller, embeds.PAGE_SIZE)
+            return embeds.board_embed(shown, chosen, now, caller)
+
+        await self._send_pages(interaction, embed, board.page_count, render, ephemeral=False)
+
+    async def _send_pages(
+        self,
+        interaction: Interaction,
+        embed: discord.Embed,
+        page_count: int,
+        render: Callable[[int], Awaitable[discord.Embed]],
+        *,
+        ephemeral: bool,
+    ) -> None:
+        if page_count <= 1:
+            await interaction.response.send_message(
+                embed=embed, ephemeral=ephemeral, allowed_mentions=NONE
+            )
+            return
+        view = Paginator(interaction.user.id, page_count, render)
+        callback = await interaction.response.send_message(
+            embed=embed, view=view, ephemeral=ephemeral, allowed_mentions=NONE
+        )
+        if isinstance(callback.resource, discord.InteractionMessage):
+            view.message = callback.resource
+
+    # -- /rank ------------------------------------------------------------------------------
+
+    @app_commands.command(name="rank", description="A progress card: yours or a member's")
+    @app_commands.describe(member="Whose card to show (default: yours)")
+    async def rank(self, interaction: Interaction, member: discord.Member | None = None) -> None:
+        """Show a member's progress card (PNG) with the same facts as text."""
+        guild_id = require_guild(interaction)
+        target: discord.abc.User = member if member is not None else interaction.user
+        if target.bot:
+            raise UserFacingError(
+                "Bots don't work through the roadmap. Pick a member, or leave `member` empty "
+                "for your own card."
+            )
+        now = self.bot.clock()
+        await self._refresh_name(interaction, guild_id)
+        if target.id != interaction.user.id:
+            await self.repo.refresh_name(guild_id, target.id, target.display_name, now)
+        record = await self.repo.member(guild_id, target.id)
+        own = target.id == interaction.user.id
+        if record is not None and record.hidden and not own:
+            raise UserFacingError(
+                f"{plain(target.display_name)} keeps their progress private, so there is no "
+                "card to show. Try `/rank` for your own."
+            )
+        facts = await self._rank_facts(guild_id, target, record)
+        png = await asyncio.to_thread(render_card, facts)
+        file = discord.File(
+            io.BytesIO(png),
+            filename=CARD_FILE,
+            description=f"Progress card: {facts.percent}% of the roadmap",
+        )
+        await interaction.response.send_message(
+            embed=embeds.rank_embed(facts, CARD_FILE),
+            file=file,
+            ephemeral=facts.hidden,
+            allowed_mentions=NONE,
+        )
+
+    async def _rank_facts(
+        self, guild_id: int, target: discord.abc.User, record: MemberRecord | None
+    ) -> RankFacts:
+        counted = [
+            c for c in (record.completions if record else []) if c.section_id in self.repo.counted
+        ]
+        done_ids = {c.section_id for c in counted}
+        standing = await self.repo.standing(guild_id, target.id)
+        upcoming = next_section(self.bot.roadmap, done_ids)
+        return RankFacts(
+            name=target.display_name,
+            done=len(done_ids),
+            total=len(self.repo.counted),
+            phases=phase_progress(self.bot.roadmap, done_ids),
+            papers_read=await self._papers_read(guild_id, target.id),
+            streak=weekly_streak((c.done_at for c in counted), self.bot.clock()),
+            next_section=(upcoming.id, upcoming.title) if upcoming else None,
+            rank=standing.rank,
+            board_size=standing.board_size,
+            hidden=standing.hidden,
+        )
+
+    async def _papers_read(self, guild_id: int, user_id: int) -> int | None:
+        papers = self.bot.get_cog("PaperClub")
+        read = getattr(papers, "papers_read", None)
+        if papers is None or read is None:
+            return 0
+        try:
+            return int(await read(guild_id, user_id))
+        except Exception:
+            log.exception("papers_read failed for guild %s", guild_id)
+            return None
+
+    # -- /who -------------------------------------------------------------------------------
+
+    @app_commands.command(name="who", description="Members who finished a section: who to ask")
+    @app_commands.describe(section=SECTION_HELP)
+    async def who(self, interaction: Interaction, section: str) -> None:
+        """List the members who finished a section, most recent first."""
+        guild_id = require_guild(interaction)
+        found = self._resolve(section, "who")
+        await self._refresh_name(interaction, guild_id)
+        total = await self.repo.finished_count(guild_id, found.id)
+        size = embeds.WHO_PAGE_SIZE
+        page_count = max(1, -(-total // size))
+
+        async def render(page: int) -> discord.Embed:
+            finishers = await self.repo.finishers(guild_id, found.id, page * size, size)
+            return embeds.who_embed(found, finishers, total, page, page_count)
+
+        await self._send_pages(interaction, await render(0), page_count, render, ephemeral=True)
+
+    who.autocomplete("section")(_section_choices)
+
+    # -- /privacy ---------------------------------------------------------------------------
+
+    @privacy.command(name="hide", description="Leave the leaderboards and /who (progress is kept)")
+    async def privacy_hide(self, interaction: Interaction) -> None:
+        """Hide the caller from leaderboards, /who and other members' /rank."""
+        guild_id = require_guild(interaction)
+        changed = await self.repo.set_hidden(
+            guild_id, interaction.user.id, interaction.user.display_name, True, self.bot.clock()
+        )
+        if changed:
+            text = (
+                "You're now hidden: the leaderboards, `/who` and other members' `/rank` leave "
+                "you out. Your progress is kept; `/privacy show` brings you back."
+            )
+        else:
+            text = "You're already hidden from the leaderboards. `/privacy show` brings you back."
+        await self._reply(interaction, text)
+
+    @privacy.command(name="show", description="Rejoin the leaderboards and /who")
+    async def privacy_show(self, interaction: Interaction) -> None:
+        """Show the caller on leaderboards again."""
+        guild_id = require_guild(interaction)
+        changed = await self.repo.set_hidden(
+            guild_id, interaction.user.id, interaction.user.display_name, False, self.bot.clock()
+        )
+        if changed:
+            text = "Welcome back: you're on the leaderboards and in `/who` again."
+        else:
+            text = (
+                "You're not hidden: the leaderboards already include you. "
+                "(`/privacy hide` to leave.)"
+            )
+        await self._reply(interaction, text)
+
+    @privacy.command(
+        name="export", description="A JSON file of everything StudyBot holds about you here"
+    )
+    async def privacy_export(self, interaction: Interaction) -> None:
+        """Send the caller a JSON file of their data in this server, from every feature."""
+        guild_id = require_guild(interaction)
+        user_id = interaction.user.id
+        await self._refresh_name(interaction, guild_id)
+        features: dict[str, Any] = {}
+        for cog in list(self.bot.cogs.values()):
+            export = getattr(cog, "export_member_data", None)
+            if callable(export):
+                features[cog.qualified_name] = await export(guild_id, user_id)
+        document = {
+            "format": "studybot-member-export/1",
+            "exported_at": as_utc(self.bot.clock()).isoformat(),
+            "guild_id": str(guild_id),
+            "user_id": str(user_id),
+            "features": features,
+        }
+        data = json.dumps(document, indent=2, ensure_ascii=False, default=str).encode()
+        file = discord.File(io.BytesIO(data), filename=f"studybot-data-{guild_id}-{user_id}.json")
+        await interaction.response.send_message(
+            "Here is everything StudyBot holds about you in this server.",
+            file=file,
+            ephemeral=True,
+            allowed_mentions=NONE,
+        )
+
+    @privacy.command(name="delete", description="Delete everything StudyBot holds about you here")
+    async def privacy_delete(self, interaction: Interaction) -> None:
+        """Ask for confirmation, then delete the caller's data in this server everywhere."""
+        guild_id = require_guild(interaction)
+        user_id = interaction.user.id
+        features = [
+            cog.qualified_name
+            for cog in self.bot.cogs.values()
+            if cog is not self and callable(getattr(cog, "delete_member_data", None))
+        ]
+
+        async def delete(_: discord.Interaction[Any]) -> str:
+            removed = 0
+            for cog in list(self.bot.cogs.values()):
+                erase = getattr(cog, "delete_member_data", None)
+                if callable(erase):
+                    removed += int(await erase(guild_id, user_id))
+            word = "record" if removed == 1 else "records"
+            return (
+                f"Deleted {removed} {word}. StudyBot holds nothing more about you in this server "
+                "(using a command again starts afresh)."
+            )
+
+        view = ConfirmView(user_id, delete, confirm_label="Delete my data")
+        callback = await interaction.response.send_message(
+            embeds.delete_prompt(features), view=view, ephemeral=True, allowed_mentions=NONE
+        )
+        if isinstance(callback.resource, discord.InteractionMessage):
+            view.message = callback.resource
+
+
+def _export(record: MemberRecord, counted: frozenset[str], bot: StudyBot) -> dict[str, Any]:
+    """A member record as JSON-ready data."""
+    completions = []
+    for completion in record.completions:
+        section = bot.roadmap.section(completion.section_id)
+        completions.append(
+            {
+                "section_id": completion.section_id,
+                "title": section.title if section else None,
+                "done_at": completion.done_at.isoformat(),
+                "counts": completion.section_id in counted,
+            }
+        )
+    return {
+        "member": {
+            "display_name": record.display_name,
+            "hidden": record.hidden,
+            "first_seen": record.first_seen.isoformat(),
+            "updated_at": record.updated_at.isoformat(),
+        },
+        "completions": completions,
+    }
