@@ -12,14 +12,26 @@ from typing import Any
 
 import pytest
 from discord.ext import commands
+from pydantic import SecretStr
 
 from bot.client import DEFAULT_COGS, StudyBot
 from bot.clock import FakeClock
 from bot.settings import Settings
 from tests.fakes.arxiv import FakeArxiv
+from tests.profile import LONG
 from tests.simulator import DiscordSimulator, SimChannel, SimGuild, SimUser, use_simulator
 
 TOKEN = "sim-token"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave the `slow` tests to the long profile (STUDYBOT_TEST_PROFILE=long)."""
+    if LONG:
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
 START = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 
 
@@ -166,7 +178,7 @@ def settings(tmp_path: Path, sim: DiscordSimulator, fake_arxiv: FakeArxiv) -> Se
     """Settings pointing every outside service at local fakes; no .env is read."""
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
-        discord_token=TOKEN,
+        discord_token=SecretStr(TOKEN),
         database=tmp_path / "studybot.db",
         discord_api_base=sim.api_base,
         discord_gateway_url=sim.gateway_url,
