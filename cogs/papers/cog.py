@@ -1,0 +1,523 @@
+"""The PaperClub cog: /paper commands and the weekly jobs that post the paper of the week."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from datetime import datetime
+from typing import Any
+
+import discord
+from apscheduler.jobstores.base import JobLookupError
+from apscheduler.triggers.cron import CronTrigger
+from discord import app_commands
+from discord.ext import commands
+
+from bot.checks import admin_only, require_guild
+from bot.client import StudyBot
+from bot.errors import UserFacingError
+from bot.text import clip, plain, timestamp
+from bot.ui import Paginator
+from cogs.papers import embeds
+from cogs.papers.arxiv import ArxivClient, ArxivError, InvalidArxivId, parse_arxiv_id
+from cogs.papers.catalogue import PaperCatalogue
+from cogs.papers.delivery import (
+    DEFAULT_CONCURRENCY,
+    DEFAULT_REQUESTS_PER_SECOND,
+    PaperDelivery,
+    RunReport,
+)
+from cogs.papers.repo import PaperRepo, QueueEntry, Schedule
+from cogs.papers.schedule import (
+    WEEKDAYS,
+    ScheduleInputError,
+    next_occurrence,
+    parse_time,
+    parse_timezone,
+    timezone_choices,
+)
+from roadmap.reading_list import ReadingPaper, load_reading_list
+
+log = logging.getLogger(__name__)
+
+JOB_PREFIX = "papers:schedule:"
+#: A server's queue holds at most this many waiting papers.
+MAX_QUEUE = 200
+POSTABLE = (discord.ChannelType.text, discord.ChannelType.news)
+CHANNEL_HINT = "Pick a text or announcement channel of this server, e.g. #paper-club."
+
+
+def job_id(schedule_id: int) -> str:
+    """The stable APScheduler id of a schedule's weekly job."""
+    return f"{JOB_PREFIX}{schedule_id}"
+
+
+class PostChannel(app_commands.Transformer[StudyBot]):
+    """A text or announcement channel of the server the command runs in."""
+
+    @property
+    def type(self) -> discord.AppCommandOptionType:
+        """A channel option."""
+        return discord.AppCommandOptionType.channel
+
+    @property
+    def channel_types(self) -> list[discord.ChannelType]:
+        """Only channels a post (and its thread) can go in."""
+        return list(POSTABLE)
+
+    async def transform(
+        self, interaction: discord.Interaction[StudyBot], value: Any, /
+    ) -> discord.TextChannel:
+        """Check the channel server-side: Discord's channel_types filter is only a hint."""
+        kind = getattr(value, "type", None)
+        if kind not in POSTABLE:
+            raise UserFacingError(f"The paper of the week needs a text channel. {CHANNEL_HINT}")
+        guild = interaction.guild
+        channel = guild.get_channel(value.id) if guild is not None else None
+        if not isinstance(channel, discord.TextChannel):
+            raise UserFacingError(f"That channel is not in this server. {CHANNEL_HINT}")
+        return channel
+
+
+WEEKDAY_CHOICES = [app_commands.Choice(name=day, value=i) for i, day in enumerate(WEEKDAYS)]
+
+
+class PaperClub(commands.Cog, name="PaperClub"):
+    """The weekly paper club: a voted queue and a paper of the week, posted exactly once."""
+
+    paper = app_commands.Group(name="paper", description="The weekly paper club", guild_only=True)
+
+    def __init__(self, bot: StudyBot) -> None:
+        self.bot = bot
+        self.repo = PaperRepo(bot.db)
+        self.reading_list: list[ReadingPaper] = load_reading_list()
+        self.arxiv = ArxivClient(
+            bot.settings.arxiv_api_base,
+            session=bot.http_session,
+            min_interval=float(getattr(bot, "arxiv_min_interval", 3.0)),
+            timeout=float(getattr(bot, "arxiv_timeout", 10.0)),
+        )
+        self.catalogue = PaperCatalogue(self.repo, self.arxiv, self.reading_list, bot.clock)
+        self.delivery = PaperDelivery(
+            bot,
+            self.repo,
+            self.catalogue,
+            self.reading_list,
+            concurrency=int(getattr(bot, "paper_send_concurrency", DEFAULT_CONCURRENCY)),
+            requests_per_second=float(
+                getattr(bot, "paper_requests_per_second", DEFAULT_REQUESTS_PER_SECOND)
+            ),
+        )
+        self._catch_up: asyncio.Task[RunReport] | None = None
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def cog_load(self) -> None:
+        """Arm one job per schedule from our table, then catch up on missed posts once ready."""
+        for schedule in await self.repo.schedules():
+            self._arm(schedule)
+        self._catch_up = asyncio.create_task(self._run_catch_up(), name="papers-catch-up")
+
+    async def cog_unload(self) -> None:
+        """Remove the jobs and stop a catch-up still running."""
+        if self._catch_up is not None and not self._catch_up.done():
+            self._catch_up.cancel()
+        for job in self.bot.scheduler.get_jobs():
+            if job.id.startswith(JOB_PREFIX):
+                job.remove()
+        await self.arxiv.close()
+
+    async def _run_catch_up(self) -> RunReport:
+        await self.bot.wait_until_ready()
+        report = await self.delivery.run_due()
+        if report.outcomes:
+            log.info("paper catch-up at start-up: %s", dict(report.outcomes))
+        return report
+
+    async def caught_up(self) -> RunReport | None:
+        """Wait for the start-up catch-up to finish and return what it did."""
+        if self._catch_up is None:
+            return None
+        return await asyncio.shield(self._catch_up)
+
+    async def run_due(self) -> RunReport:
+        """Deliver every schedule's due occurrence now (what the jobs and the catch-up do)."""
+        return await self.delivery.run_due()
+
+    def _arm(self, schedule: Schedule) -> None:
+        trigger = CronTrigger(
+            day_of_week=schedule.weekday,
+            hour=schedule.at.hour,
+            minute=schedule.at.minute,
+            timezone=parse_timezone(schedule.timezone),
+        )
+        self.bot.scheduler.add_job(
+            self.delivery.deliver_due,
+            trigger,
+            args=[schedule.id],
+            id=job_id(schedule.id),
+            name=f"paper of the week in channel {schedule.channel_id}",
+            replace_existing=True,
+        )
+
+    def _disarm(self, schedule_id: int) -> None:
+        try:
+            self.bot.scheduler.remove_job(job_id(schedule_id))
+        except JobLookupError:
+            pass
+
+    # -- contract with the progress feature ---------------------------------------------------
+
+    async def papers_read(self, guild_id: int, user_id: int) -> int:
+        """How many papers of the week a member marked read in a server (for /rank)."""
+        return await self.repo.papers_read(guild_id, user_id)
+
+    async def export_member_data(self, guild_id: int, user_id: int) -> dict[str, Any]:
+        """A member's suggestions, votes and reads in a server (for /privacy export)."""
+        return await self.repo.export_member(guild_id, user_id)
+
+    async def delete_member_data(self, guild_id: int, user_id: int) -> int:
+        """Delete a member's votes and reads and unlink their suggestions; rows affected."""
+        return await self.repo.delete_member(guild_id, user_id)
+
+    # -- admin commands -----------------------------------------------------------------------
+
+    @paper.command(name="schedule", description="Post a paper of the week in a channel")
+    @app_commands.describe(
+        channel="Where to post it",
+        weekday="Day of the week",
+        at="Time of day, 24-hour HH:MM, e.g. 18:30",
+        zone="Your time zone, e.g. Europe/Berlin",
+        role="A role to ping with each post (optional)",
+    )
+    @app_commands.rename(at="time", zone="timezone")
+    @app_commands.choices(weekday=WEEKDAY_CHOICES)
+    @admin_only()
+    async def schedule(
+        self,
+        interaction: discord.Interaction[StudyBot],
+        channel: app_commands.Transform[discord.TextChannel, PostChannel],
+        weekday: app_commands.Choice[int],
+        at: str,
+        zone: str,
+        role: discord.Role | None = None,
+    ) -> None:
+        """Create or replace the channel's weekly paper post."""
+        guild_id = require_guild(interaction)
+        try:
+            when = parse_time(at)
+            tz = parse_timezone(zone)
+        except ScheduleInputError as exc:
+            raise UserFacingError(exc.user_message) from None
+        if role is not None and role.is_default():
+            raise UserFacingError(
+                "Pick a role of readers to ping, not @everyone, or leave the role out."
+            )
+        warnings = self._check_can_post(channel, role)
+        change = await self.repo.save_schedule(
+            guild_id=guild_id,
+            channel_id=channel.id,
+            weekday=int(weekday.value),
+            at=when,
+            timezone=tz.key,
+            role_id=role.id if role is not None else None,
+            created_by=interaction.user.id,
+            now=self.bot.clock(),
+        )
+        self._arm(change.schedule)
+        first = next_occurrence(self.bot.clock(), change.schedule.weekday, when, tz)
+        verb = "Updated" if change.replaced else "Scheduled"
+        lines = [
+            f"📄 {verb}: the paper of the week goes to {channel.mention} "
+            f"{embeds.schedule_summary(change.schedule)}"
+            + (f", pinging {role.mention}" if role is not None else "")
+            + ".",
+            f"First post: {timestamp(first, 'F')} ({timestamp(first)}).",
+            *warnings,
+        ]
+        await interaction.response.send_message(
+            "\n".join(lines), ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        )
+
+    def _check_can_post(self, channel: discord.TextChannel, role: discord.Role | None) -> list[str]:
+        me = channel.guild.me
+        if me is None:
+            return []
+        perms = channel.permissions_for(me)
+        missing = [
+            label
+            for label, ok in (
+                ("View Channel", perms.view_channel),
+                ("Send Messages", perms.send_messages),
+                ("Embed Links", perms.embed_links),
+            )
+            if not ok
+        ]
+        if missing:
+            raise UserFacingError(
+                f"StudyBot can't post in {channel.mention}: it needs {', '.join(missing)} "
+                "there. Grant that, then run `/paper schedule` again."
+            )
+        warnings = []
+        if not perms.create_public_threads:
+            warnings.append(
+                "⚠️ StudyBot can't create threads there, so posts will come without a "
+                "discussion thread. Grant Create Public Threads to get one."
+            )
+        if role is not None and not role.mentionable and not perms.mention_everyone:
+            warnings.append(
+                f"⚠️ {role.mention} can't be mentioned by StudyBot: make the role mentionable "
+                "(or grant StudyBot Mention @everyone) so the ping notifies its members."
+            )
+        return warnings
+
+    @paper.command(name="unschedule", description="Stop the paper of the week in a channel")
+    @app_commands.describe(channel="The channel to stop posting in")
+    @admin_only()
+    async def unschedule(
+        self,
+        interaction: discord.Interaction[StudyBot],
+        channel: app_commands.Transform[discord.TextChannel, PostChannel],
+    ) -> None:
+        """Remove the channel's weekly paper post."""
+        guild_id = require_guild(interaction)
+        removed = await self.repo.delete_schedule(guild_id, channel.id)
+        if removed is None:
+            raise UserFacingError(
+                f"There is no paper of the week in {channel.mention}. "
+                "Set one up with `/paper schedule`."
+            )
+        self._disarm(removed.id)
+        await interaction.response.send_message(
+            f"Stopped the paper of the week in {channel.mention} "
+            f"(it was {embeds.schedule_summary(removed)}). The queue and votes are kept.",
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    # -- member commands ----------------------------------------------------------------------
+
+    @paper.command(name="suggest", description="Add an arXiv paper to this server's queue")
+    @app_commands.describe(paper="An arXiv id or link, e.g. 1706.03762")
+    async def suggest(self, interaction: discord.Interaction[StudyBot], paper: str) -> None:
+        """Queue a paper by arXiv id or link; its metadata comes from arXiv (cached)."""
+        guild_id = require_guild(interaction)
+        try:
+            arxiv_id = parse_arxiv_id(paper)
+        except InvalidArxivId as exc:
+            raise UserFacingError(exc.user_message) from None
+        # arXiv may take seconds (one request every 3 s, and it can be slow): answer now.
+        await interaction.response.defer(thinking=True)
+        await self._refuse_duplicate(guild_id, arxiv_id)
+        if await self.repo.queue_size(guild_id) >= MAX_QUEUE:
+            raise UserFacingError(
+                f"The queue is full ({MAX_QUEUE} papers). Vote for a waiting paper with "
+                "`/paper vote` instead."
+            )
+        try:
+            found = await self.catalogue.paper(arxiv_id)
+        except ArxivError as exc:
+            raise UserFacingError(exc.user_message) from None
+        entry = await self.repo.add_to_queue(
+            guild_id, found.arxiv_id, interaction.user.id, self.bot.clock()
+        )
+        if entry is None:
+            await self._refuse_duplicate(guild_id, arxiv_id)
+            raise UserFacingError("That paper is already in this server's queue.")
+        place = await self.repo.queue_position(entry)
+        section = self.bot.sections.find(found.title)
+        embed = embeds.paper_post_embed(
+            embeds.content_from_arxiv(
+                found,
+                section.label if section is not None else None,
+                source="queue",
+                votes=0,
+                suggested_by=interaction.user.id,
+            )
+        )
+        embed.set_author(name="📥 Added to the paper queue")
+        embed.set_footer(text=f"#{place} in the queue · vote for it with /paper vote")
+        await interaction.followup.send(
+            f"{interaction.user.mention} suggested a paper: #{place} in the queue.",
+            embed=embed,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    async def _refuse_duplicate(self, guild_id: int, arxiv_id: str) -> None:
+        queued = await self.repo.queue_entry(guild_id, arxiv_id)
+        if queued is not None:
+            votes = "vote" if queued.votes == 1 else "votes"
+            raise UserFacingError(
+                f"**{plain(queued.title, 200)}** is already in the queue ({queued.votes} {votes}). "
+                "Vote for it with `/paper vote`."
+            )
+        had = await self.repo.had_paper(guild_id, arxiv_id)
+        if had is not None:
+            when = f" {timestamp(had.posted_at, 'D')}" if had.posted_at else ""
+            raise UserFacingError(
+                f"This server already had **{plain(had.title, 200)}** as paper of the week{when}. "
+                "Suggest another one."
+            )
+
+    @paper.command(name="queue", description="The papers waiting, most votes first")
+    async def queue(self, interaction: discord.Interaction[StudyBot]) -> None:
+        """Show the queue, 10 a page."""
+        guild_id = require_guild(interaction)
+        total = await self.repo.queue_size(guild_id)
+        pages = max(1, math.ceil(total / embeds.QUEUE_PAGE_SIZE))
+        next_reading = await self._next_reading(guild_id) if total == 0 else None
+
+        async def render(page: int) -> discord.Embed:
+            entries = await self.repo.queue(
+                guild_id, limit=embeds.QUEUE_PAGE_SIZE, offset=page * embeds.QUEUE_PAGE_SIZE
+            )
+            return embeds.queue_embed(
+                entries, page=page, pages=pages, total=total, next_reading=next_reading
+            )
+
+        view = Paginator(interaction.user.id, pages, render)
+        first = await view.first_page()
+        if view.needed:
+            await interaction.response.send_message(
+                embed=first, view=view, allowed_mentions=discord.AllowedMentions.none()
+            )
+            view.message = await interaction.original_response()
+        else:
+            await interaction.response.send_message(
+                embed=first, allowed_mentions=discord.AllowedMentions.none()
+            )
+
+    async def _next_reading(self, guild_id: int) -> ReadingPaper | None:
+        keys, ids = await self.repo.had_reading_keys(guild_id)
+        for paper in self.reading_list:
+            if paper.key not in keys and (paper.arxiv_id is None or paper.arxiv_id not in ids):
+                return paper
+        return None
+
+    @paper.command(name="vote", description="Vote for a paper in the queue")
+    @app_commands.describe(paper="A paper from this server's queue")
+    async def vote(self, interaction: discord.Interaction[StudyBot], paper: str) -> None:
+        """One vote per member per paper."""
+        guild_id = require_guild(interaction)
+        entry = await self._find_queued(guild_id, paper)
+        if not await self.repo.vote(entry, interaction.user.id, self.bot.clock()):
+            votes = "vote" if entry.votes == 1 else "votes"
+            await interaction.response.send_message(
+                f"You already voted for **{plain(entry.title, 200)}** ({entry.votes} {votes}): "
+                "one vote per member per paper.",
+                ephemeral=True,
+                allowed_mentions=discord.AllowedMentions.none(),
+            )
+            return
+        updated = await self.repo.queue_entry(guild_id, entry.arxiv_id) or entry
+        place = await self.repo.queue_position(updated)
+        votes = "vote" if updated.votes == 1 else "votes"
+        await interaction.response.send_message(
+            f"🗳️ Voted for **{plain(updated.title, 200)}**: {updated.votes} {votes}, "
+            f"#{place} in the queue.",
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    async def _find_queued(self, guild_id: int, text: str) -> QueueEntry:
+        missing = UserFacingError(
+            "That paper is not in this server's queue. Pick one from the list (see "
+            "`/paper queue`), or add it with `/paper suggest`."
+        )
+        try:
+            arxiv_id = parse_arxiv_id(text)
+        except InvalidArxivId:
+            arxiv_id = None
+        if arxiv_id is not None:
+            entry = await self.repo.queue_entry(guild_id, arxiv_id)
+            if entry is None:
+                raise missing
+            return entry
+        needle = " ".join(text.split()).casefold()
+        if not needle or len(needle) > 300:
+            raise missing
+        entries = await self.repo.queue(guild_id, limit=MAX_QUEUE)
+        exact = [e for e in entries if e.title.casefold() == needle]
+        partial = [e for e in entries if needle in e.title.casefold()]
+        if len(exact) == 1:
+            return exact[0]
+        if len(partial) == 1:
+            return partial[0]
+        if len(partial) > 1:
+            raise UserFacingError(
+                "Several queued papers match that. Pick one from the list, or give its arXiv id."
+            )
+        raise missing
+
+    @vote.autocomplete("paper")
+    async def vote_autocomplete(
+        self, interaction: discord.Interaction[StudyBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """This server's queue, filtered by what was typed."""
+        if interaction.guild_id is None:
+            return []
+        entries = await self.repo.queue(interaction.guild_id, limit=MAX_QUEUE)
+        needle = current.strip().casefold()[:100]
+        choices = []
+        for entry in entries:
+            if needle and needle not in entry.title.casefold() and needle not in entry.arxiv_id:
+                continue
+            votes = "vote" if entry.votes == 1 else "votes"
+            name = clip(f"{' '.join(entry.title.split())} · {entry.votes} {votes}", 100)
+            choices.append(app_commands.Choice(name=name, value=entry.arxiv_id))
+            if len(choices) == 25:
+                break
+        return choices
+
+    @paper.command(name="current", description="This week's paper")
+    async def current(self, interaction: discord.Interaction[StudyBot]) -> None:
+        """Show the last paper of the week posted in this server."""
+        guild_id = require_guild(interaction)
+        post = await self.repo.current_post(guild_id)
+        if post is None:
+            raise UserFacingError(
+                "There is no paper of the week yet. An admin can start one with "
+                "`/paper schedule`; anyone can `/paper suggest` papers for it."
+            )
+        await interaction.response.send_message(
+            embed=embeds.current_embed(post, await self._next_post(guild_id)),
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    async def _next_post(self, guild_id: int) -> datetime | None:
+        now = self.bot.clock()
+        upcoming = [
+            next_occurrence(now, s.weekday, s.at, parse_timezone(s.timezone))
+            for s in await self.repo.guild_schedules(guild_id)
+            if not s.paused
+        ]
+        return min(upcoming) if upcoming else None
+
+    @paper.command(name="read", description="Mark this week's paper as read")
+    async def read(self, interaction: discord.Interaction[StudyBot]) -> None:
+        """Mark the current paper read; it counts on /rank."""
+        guild_id = require_guild(interaction)
+        post = await self.repo.current_post(guild_id)
+        if post is None:
+            raise UserFacingError(
+                "There is no paper of the week to read yet. See `/paper queue` for what's coming."
+            )
+        title = plain(post.title, 200)
+        added = await self.repo.mark_read(post, interaction.user.id, self.bot.clock())
+        count = await self.repo.papers_read(guild_id, interaction.user.id)
+        papers = "paper" if count == 1 else "papers"
+        if added:
+            text = f"✅ Marked **{title}** read: {count} {papers} read in this server (on `/rank`)."
+        else:
+            text = f"You already marked **{title}** read ({count} {papers} read in this server)."
+        await interaction.response.send_message(
+            text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        )
+
+    @schedule.autocomplete("zone")
+    async def zone_autocomplete(
+        self, interaction: discord.Interaction[StudyBot], current: str
+    ) -> list[app_commands.Choice[str]]:
+        """IANA time zones matching what was typed."""
+        return [app_commands.Choice(name=name, value=name) for name in timezone_choices(current)]

@@ -1,0 +1,690 @@
+"""The paper club's SQL: schedules, delivery claims, the voted queue, posts and reads."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, time
+from typing import Any
+
+import aiosqlite
+
+from bot.database import Database
+from cogs.papers.arxiv import ArxivPaper
+from roadmap.reading_list import ReadingPaper
+
+# Claim states: 'claimed' while sending, then 'posted', 'failed' (the channel refused it),
+# 'skipped' (missed by more than the grace period) or 'empty' (nothing left to post).
+ClaimStatus = str
+
+
+def iso(moment: datetime) -> str:
+    """An aware datetime as fixed-width ISO-8601 UTC text (sorts like the instants)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def parse_iso(text: str) -> datetime:
+    """Read a stored ISO-8601 time back as an aware UTC datetime."""
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A weekly paper post in one channel."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    weekday: int
+    at: time
+    timezone: str
+    role_id: int | None
+    created_by: int
+    active_since: datetime
+    paused_at: datetime | None
+    pause_reason: str | None
+    last_claimed: datetime | None = None
+
+    @property
+    def paused(self) -> bool:
+        """Whether delivery is stopped until an admin schedules it again."""
+        return self.paused_at is not None
+
+
+@dataclass(frozen=True, slots=True)
+class QueueEntry:
+    """A paper waiting in a server's queue, with its votes."""
+
+    id: int
+    guild_id: int
+    arxiv_id: str
+    title: str
+    abs_url: str
+    suggested_by: int | None
+    suggested_at: datetime
+    votes: int
+
+
+@dataclass(frozen=True, slots=True)
+class PostRecord:
+    """A paper of the week a server was given."""
+
+    id: int
+    guild_id: int
+    channel_id: int
+    title: str
+    url: str
+    section: str | None
+    arxiv_id: str | None
+    reading_key: str | None
+    posted_at: datetime | None
+    message_id: int | None
+    thread_id: int | None
+    readers: int
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePick:
+    """The queue's top paper, chosen for a post (it has left the queue)."""
+
+    queue_id: int
+    paper: ArxivPaper
+    suggested_by: int | None
+    votes: int
+
+
+@dataclass(frozen=True, slots=True)
+class ReadingPick:
+    """The next reading-list paper the server has not had."""
+
+    paper: ReadingPaper
+
+
+@dataclass(frozen=True, slots=True)
+class Claim:
+    """A committed claim on one occurrence; `post_id` is None when nothing was left to post."""
+
+    id: int
+    schedule: Schedule
+    occurrence: datetime
+    late: bool
+    post_id: int | None
+    pick: QueuePick | ReadingPick | None
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleChange:
+    """The stored schedule after /paper schedule, and whether it replaced an earlier one."""
+
+    schedule: Schedule
+    replaced: bool
+
+
+def _schedule(row: aiosqlite.Row) -> Schedule:
+    hour, minute = (int(part) for part in str(row["at_time"]).split(":"))
+    keys = row.keys()
+    last = row["last_claimed"] if "last_claimed" in keys else None
+    return Schedule(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        weekday=row["weekday"],
+        at=time(hour, minute),
+        timezone=row["timezone"],
+        role_id=row["role_id"],
+        created_by=row["created_by"],
+        active_since=parse_iso(row["active_since"]),
+        paused_at=parse_iso(row["paused_at"]) if row["paused_at"] else None,
+        pause_reason=row["pause_reason"],
+        last_claimed=parse_iso(last) if last else None,
+    )
+
+
+def _paper(row: aiosqlite.Row) -> ArxivPaper:
+    arxiv_id = row["arxiv_id"]
+    return ArxivPaper(
+        arxiv_id=arxiv_id,
+        title=row["title"],
+        authors=json.loads(row["authors"]),
+        summary=row["summary"],
+        published=parse_iso(row["published"]),
+        abs_url=row["abs_url"],
+        pdf_url=f"https://arxiv.org/pdf/{arxiv_id}",
+        primary_category=row["primary_category"],
+    )
+
+
+def _entry(row: aiosqlite.Row) -> QueueEntry:
+    return QueueEntry(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        arxiv_id=row["arxiv_id"],
+        title=row["title"],
+        abs_url=row["abs_url"],
+        suggested_by=row["suggested_by"],
+        suggested_at=parse_iso(row["suggested_at"]),
+        votes=row["votes"],
+    )
+
+
+def _post(row: aiosqlite.Row) -> PostRecord:
+    return PostRecord(
+        id=row["id"],
+        guild_id=row["guild_id"],
+        channel_id=row["channel_id"],
+        title=row["title"],
+        url=row["url"],
+        section=row["section"],
+        arxiv_id=row["arxiv_id"],
+        reading_key=row["reading_key"],
+        posted_at=parse_iso(row["posted_at"]) if row["posted_at"] else None,
+        message_id=row["message_id"],
+        thread_id=row["thread_id"],
+        readers=row["readers"],
+    )
+
+
+_SCHEDULE_WITH_LAST = """
+    SELECT s.*,
+           (SELECT MAX(c.occurrence_utc) FROM paper_claims c WHERE c.schedule_id = s.id)
+               AS last_claimed
+    FROM paper_schedules s
+"""
+
+_QUEUE_SELECT = """
+    SELECT q.id, q.guild_id, q.arxiv_id, q.suggested_by, q.suggested_at, a.title, a.abs_url,
+           (SELECT COUNT(*) FROM paper_votes v WHERE v.queue_id = q.id) AS votes
+    FROM paper_queue q JOIN arxiv_papers a ON a.arxiv_id = q.arxiv_id
+    WHERE q.guild_id = ? AND q.posted_at IS NULL
+"""
+# Most votes first; the oldest suggestion first on ties.
+_QUEUE_ORDER = " ORDER BY votes DESC, q.suggested_at ASC, q.id ASC"
+
+_POST_SELECT = """
+    SELECT p.*, (SELECT COUNT(*) FROM paper_reads r WHERE r.post_id = p.id) AS readers
+    FROM paper_posts p
+"""
+
+
+class PaperRepo:
+    """Typed, parameterised access to the paper club's tables."""
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- arXiv cache --------------------------------------------------------------------------
+
+    async def cached_paper(self, arxiv_id: str) -> ArxivPaper | None:
+        """The cached arXiv metadata of a paper, if it was fetched before."""
+        row = await self.db.fetch_one("SELECT * FROM arxiv_papers WHERE arxiv_id = ?", (arxiv_id,))
+        return _paper(row) if row is not None else None
+
+    async def cached_papers(self, arxiv_ids: Sequence[str]) -> dict[str, ArxivPaper]:
+        """The cached metadata of several papers (missing ones left out)."""
+        if not arxiv_ids:
+            return {}
+        marks = ",".join("?" * len(arxiv_ids))
+        rows = await self.db.fetch_all(
+            f"SELECT * FROM arxiv_papers WHERE arxiv_id IN ({marks})", tuple(arxiv_ids)
+        )
+        return {row["arxiv_id"]: _paper(row) for row in rows}
+
+    async def cache_papers(self, papers: Sequence[ArxivPaper], now: datetime) -> None:
+        """Keep arXiv metadata for good (the first answer stays)."""
+        await self.db.executemany(
+            "INSERT INTO arxiv_papers (arxiv_id, title, authors, summary, published, abs_url, "
+            "primary_category, fetched_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (arxiv_id) DO NOTHING",
+            [
+                (
+                    p.arxiv_id,
+                    p.title,
+                    json.dumps(p.authors, ensure_ascii=False),
+                    p.summary,
+                    iso(p.published),
+                    p.abs_url,
+                    p.primary_category,
+                    iso(now),
+                )
+                for p in papers
+            ],
+        )
+
+    # -- schedules ----------------------------------------------------------------------------
+
+    async def save_schedule(
+        self,
+        *,
+        guild_id: int,
+        channel_id: int,
+        weekday: int,
+        at: time,
+        timezone: str,
+        role_id: int | None,
+        created_by: int,
+        now: datetime,
+    ) -> ScheduleChange:
+        """Create the channel's schedule or replace it (which also unpauses it)."""
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT id FROM paper_schedules WHERE channel_id = ?", (channel_id,)
+            ) as cursor:
+                existing = await cursor.fetchone()
+            async with conn.execute(
+                "INSERT INTO paper_schedules (guild_id, channel_id, weekday, at_time, timezone, "
+                "role_id, created_by, active_since) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (channel_id) DO UPDATE SET weekday = excluded.weekday, "
+                "at_time = excluded.at_time, timezone = excluded.timezone, "
+                "role_id = excluded.role_id, created_by = excluded.created_by, "
+                "active_since = excluded.active_since, paused_at = NULL, pause_reason = NULL "
+                "RETURNING *",
+                (
+                    guild_id,
+                    channel_id,
+                    weekday,
+                    at.strftime("%H:%M"),
+                    timezone,
+                    role_id,
+                    created_by,
+                    iso(now),
+                ),
+            ) as cursor:
+                row = await cursor.fetchone()
+        assert row is not None
+        return ScheduleChange(_schedule(row), replaced=existing is not None)
+
+    async def delete_schedule(self, guild_id: int, channel_id: int) -> Schedule | None:
+        """Remove a channel's schedule (its claims go with it); None when there was none."""
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "DELETE FROM paper_schedules WHERE guild_id = ? AND channel_id = ? RETURNING *",
+                (guild_id, channel_id),
+            ) as cursor:
+                row = await cursor.fetchone()
+        return _schedule(row) if row is not None else None
+
+    async def schedule(self, schedule_id: int) -> Schedule | None:
+        """One schedule with its latest claimed occurrence."""
+        row = await self.db.fetch_one(_SCHEDULE_WITH_LAST + " WHERE s.id = ?", (schedule_id,))
+        return _schedule(row) if row is not None else None
+
+    async def schedules(self, *, active_only: bool = False) -> list[Schedule]:
+        """Every schedule (or every unpaused one) with its latest claimed occurrence."""
+        where = " WHERE s.paused_at IS NULL" if active_only else ""
+        rows = await self.db.fetch_all(_SCHEDULE_WITH_LAST + where + " ORDER BY s.id")
+        return [_schedule(row) for row in rows]
+
+    async def guild_schedules(self, guild_id: int) -> list[Schedule]:
+        """A server's schedules."""
+        rows = await self.db.fetch_all(
+            _SCHEDULE_WITH_LAST + " WHERE s.guild_id = ? ORDER BY s.id", (guild_id,)
+        )
+        return [_schedule(row) for row in rows]
+
+    async def pause_schedule(self, schedule_id: int, reason: str, now: datetime) -> bool:
+        """Pause a schedule; True only for the call that actually paused it."""
+        changed = await self.db.execute(
+            "UPDATE paper_schedules SET paused_at = ?, pause_reason = ? "
+            "WHERE id = ? AND paused_at IS NULL",
+            (iso(now), reason, schedule_id),
+        )
+        return changed == 1
+
+    # -- claims and posts ---------------------------------------------------------------------
+
+    async def skip_occurrence(self, schedule_id: int, occurrence: datetime, now: datetime) -> bool:
+        """Record a missed occurrence as skipped so it is never sent; True if newly recorded."""
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT 1 FROM paper_schedules WHERE id = ?", (schedule_id,)
+            ) as cursor:
+                if await cursor.fetchone() is None:
+                    return False
+            cursor = await conn.execute(
+                "INSERT INTO paper_claims (schedule_id, occurrence_utc, claimed_at, late, status) "
+                "VALUES (?, ?, ?, 1, 'skipped') "
+                "ON CONFLICT (schedule_id, occurrence_utc) DO NOTHING",
+                (schedule_id, iso(occurrence), iso(now)),
+            )
+            inserted = cursor.rowcount == 1
+            await cursor.close()
+        return inserted
+
+    async def claim(
+        self,
+        schedule: Schedule,
+        occurrence: datetime,
+        *,
+        late: bool,
+        now: datetime,
+        reading_list: Sequence[ReadingPaper],
+    ) -> Claim | None:
+        """Commit the claim on an occurrence and pick its paper; None if already claimed.
+
+        The claim, the paper leaving the queue and the post row commit together, before
+        anything is sent: a second caller (a restart, a retried job) finds the claim and stops.
+        """
+        async with self.db.transaction() as conn:
+            async with conn.execute(
+                "SELECT paused_at FROM paper_schedules WHERE id = ?", (schedule.id,)
+            ) as cursor:
+                row = await cursor.fetchone()
+            if row is None or row["paused_at"] is not None:
+                return None
+            cursor = await conn.execute(
+                "INSERT INTO paper_claims (schedule_id, occurrence_utc, claimed_at, late, status) "
+                "VALUES (?, ?, ?, ?, 'claimed') "
+                "ON CONFLICT (schedule_id, occurrence_utc) DO NOTHING",
+                (schedule.id, iso(occurrence), iso(now), int(late)),
+            )
+            if cursor.rowcount != 1:
+                await cursor.close()
+                return None
+            claim_id = cursor.lastrowid
+            await cursor.close()
+            assert claim_id is not None
+            pick = await self._pick(conn, schedule.guild_id, reading_list, now)
+            post_id: int | None = None
+            if pick is None:
+                await conn.execute(
+                    "UPDATE paper_claims SET status = 'empty' WHERE id = ?", (claim_id,)
+                )
+            else:
+                post_id = await self._insert_post(conn, schedule, claim_id, pick, now)
+        return Claim(claim_id, schedule, occurrence, late, post_id, pick)
+
+    async def _pick(
+        self,
+        conn: aiosqlite.Connection,
+        guild_id: int,
+        reading_list: Sequence[ReadingPaper],
+        now: datetime,
+    ) -> QueuePick | ReadingPick | None:
+        async with conn.execute(
+            "SELECT a.*, q.id AS queue_id, q.suggested_by, "
+            "(SELECT COUNT(*) FROM paper_votes v WHERE v.queue_id = q.id) AS votes "
+            "FROM paper_queue q JOIN arxiv_papers a ON a.arxiv_id = q.arxiv_id "
+            "WHERE q.guild_id = ? AND q.posted_at IS NULL " + _QUEUE_ORDER + " LIMIT 1",
+            (guild_id,),
+        ) as cursor:
+            top = await cursor.fetchone()
+        if top is not None:
+            await conn.execute(
+                "UPDATE paper_queue SET posted_at = ? WHERE id = ?", (iso(now), top["queue_id"])
+            )
+            return QueuePick(top["queue_id"], _paper(top), top["suggested_by"], top["votes"])
+        had_keys, had_ids = await self._had(conn, guild_id)
+        for paper in reading_list:
+            if paper.key in had_keys or (paper.arxiv_id is not None and paper.arxiv_id in had_ids):
+                continue
+            return ReadingPick(paper)
+        return None
+
+    @staticmethod
+    async def _had(conn: aiosqlite.Connection, guild_id: int) -> tuple[set[str], set[str]]:
+        async with conn.execute(
+            "SELECT reading_key, arxiv_id FROM paper_posts "
+            "WHERE guild_id = ? AND status IN ('sending', 'posted')",
+            (guild_id,),
+        ) as cursor:
+            rows = await cursor.fetchall()
+        keys = {row["reading_key"] for row in rows if row["reading_key"]}
+        ids = {row["arxiv_id"] for row in rows if row["arxiv_id"]}
+        return keys, ids
+
+    @staticmethod
+    async def _insert_post(
+        conn: aiosqlite.Connection,
+        schedule: Schedule,
+        claim_id: int,
+        pick: QueuePick | ReadingPick,
+        now: datetime,
+    ) -> int:
+        if isinstance(pick, QueuePick):
+            values: tuple[Any, ...] = (
+                pick.queue_id,
+                None,
+                pick.paper.arxiv_id,
+                pick.paper.title,
+                pick.paper.abs_url,
+            )
+        else:
+            values = (None, pick.paper.key, pick.paper.arxiv_id, pick.paper.title, pick.paper.url)
+        cursor = await conn.execute(
+            "INSERT INTO paper_posts (guild_id, channel_id, claim_id, queue_id, reading_key, "
+            "arxiv_id, title, url, status, created_at) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'sending', ?)",
+            (schedule.guild_id, schedule.channel_id, claim_id, *values, iso(now)),
+        )
+        post_id = cursor.lastrowid
+        await cursor.close()
+        assert post_id is not None
+        return post_id
+
+    async def mark_posted(
+        self,
+        claim: Claim,
+        *,
+        message_id: int,
+        title: str,
+        url: str,
+        section: str | None,
+        now: datetime,
+    ) -> None:
+        """Record the sent message of a claimed occurrence."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE paper_claims SET status = CASE WHEN status = 'empty' THEN 'empty' "
+                "ELSE 'posted' END WHERE id = ?",
+                (claim.id,),
+            )
+            if claim.post_id is not None:
+                await conn.execute(
+                    "UPDATE paper_posts SET status = 'posted', message_id = ?, posted_at = ?, "
+                    "title = ?, url = ?, section = ? WHERE id = ?",
+                    (message_id, iso(now), title, url, section, claim.post_id),
+                )
+
+    async def set_thread(self, post_id: int, thread_id: int) -> None:
+        """Record the discussion thread of a post."""
+        await self.db.execute(
+            "UPDATE paper_posts SET thread_id = ? WHERE id = ?", (thread_id, post_id)
+        )
+
+    async def mark_failed(self, claim: Claim) -> None:
+        """The post could not be sent: the paper goes back to the queue / reading list."""
+        async with self.db.transaction() as conn:
+            await conn.execute(
+                "UPDATE paper_claims SET status = 'failed' WHERE id = ?", (claim.id,)
+            )
+            if claim.post_id is not None:
+                await conn.execute(
+                    "UPDATE paper_posts SET status = 'failed' WHERE id = ?", (claim.post_id,)
+                )
+            if isinstance(claim.pick, QueuePick):
+                await conn.execute(
+                    "UPDATE paper_queue SET posted_at = NULL WHERE id = ?", (claim.pick.queue_id,)
+                )
+
+    async def claims(self, schedule_id: int) -> list[tuple[datetime, bool, ClaimStatus]]:
+        """Every claim of a schedule: (occurrence, late, status), oldest first."""
+        rows = await self.db.fetch_all(
+            "SELECT occurrence_utc, late, status FROM paper_claims WHERE schedule_id = ? "
+            "ORDER BY occurrence_utc",
+            (schedule_id,),
+        )
+        return [(parse_iso(r["occurrence_utc"]), bool(r["late"]), r["status"]) for r in rows]
+
+    async def current_post(self, guild_id: int) -> PostRecord | None:
+        """The server's paper of the week: the last one posted."""
+        row = await self.db.fetch_one(
+            _POST_SELECT + " WHERE p.guild_id = ? AND p.status = 'posted' "
+            "ORDER BY p.posted_at DESC, p.id DESC LIMIT 1",
+            (guild_id,),
+        )
+        return _post(row) if row is not None else None
+
+    async def had_paper(self, guild_id: int, arxiv_id: str) -> PostRecord | None:
+        """The post that already gave this server a paper, if any."""
+        row = await self.db.fetch_one(
+            _POST_SELECT + " WHERE p.guild_id = ? AND p.arxiv_id = ? "
+            "AND p.status IN ('sending', 'posted') ORDER BY p.id LIMIT 1",
+            (guild_id, arxiv_id),
+        )
+        return _post(row) if row is not None else None
+
+    async def had_reading_keys(self, guild_id: int) -> tuple[set[str], set[str]]:
+        """The reading-list keys and arXiv ids a server has had."""
+        rows = await self.db.fetch_all(
+            "SELECT reading_key, arxiv_id FROM paper_posts "
+            "WHERE guild_id = ? AND status IN ('sending', 'posted')",
+            (guild_id,),
+        )
+        keys = {row["reading_key"] for row in rows if row["reading_key"]}
+        ids = {row["arxiv_id"] for row in rows if row["arxiv_id"]}
+        return keys, ids
+
+    async def posts(self, guild_id: int) -> list[PostRecord]:
+        """Every paper a server was given, oldest first."""
+        rows = await self.db.fetch_all(
+            _POST_SELECT + " WHERE p.guild_id = ? AND p.status = 'posted' ORDER BY p.id",
+            (guild_id,),
+        )
+        return [_post(row) for row in rows]
+
+    # -- queue and votes ----------------------------------------------------------------------
+
+    async def queue_entry(self, guild_id: int, arxiv_id: str) -> QueueEntry | None:
+        """A paper waiting in the server's queue."""
+        row = await self.db.fetch_one(_QUEUE_SELECT + " AND q.arxiv_id = ?", (guild_id, arxiv_id))
+        return _entry(row) if row is not None else None
+
+    async def add_to_queue(
+        self, guild_id: int, arxiv_id: str, user_id: int, now: datetime
+    ) -> QueueEntry | None:
+        """Queue a (cached) paper; None when this server already has it."""
+        inserted = await self.db.execute(
+            "INSERT INTO paper_queue (guild_id, arxiv_id, suggested_by, suggested_at) "
+            "VALUES (?, ?, ?, ?) ON CONFLICT (guild_id, arxiv_id) DO NOTHING",
+            (guild_id, arxiv_id, user_id, iso(now)),
+        )
+        if inserted != 1:
+            return None
+        return await self.queue_entry(guild_id, arxiv_id)
+
+    async def queue(self, guild_id: int, *, limit: int = 10, offset: int = 0) -> list[QueueEntry]:
+        """A page of the server's queue, most votes first, oldest first on ties."""
+        rows = await self.db.fetch_all(
+            _QUEUE_SELECT + _QUEUE_ORDER + " LIMIT ? OFFSET ?", (guild_id, limit, offset)
+        )
+        return [_entry(row) for row in rows]
+
+    async def queue_size(self, guild_id: int) -> int:
+        """How many papers wait in the server's queue."""
+        value = await self.db.fetch_value(
+            "SELECT COUNT(*) FROM paper_queue WHERE guild_id = ? AND posted_at IS NULL",
+            (guild_id,),
+        )
+        return int(value or 0)
+
+    async def queue_position(self, entry: QueueEntry) -> int:
+        """The 1-based place of a queued paper in its server's queue."""
+        rows = await self.db.fetch_all(_QUEUE_SELECT + _QUEUE_ORDER, (entry.guild_id,))
+        for place, row in enumerate(rows, start=1):
+            if row["id"] == entry.id:
+                return place
+        return len(rows) + 1
+
+    async def vote(self, entry: QueueEntry, user_id: int, now: datetime) -> bool:
+        """One vote per member per paper; False when the member had voted already."""
+        inserted = await self.db.execute(
+            "INSERT INTO paper_votes (queue_id, user_id, guild_id, voted_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (queue_id, user_id) DO NOTHING",
+            (entry.id, user_id, entry.guild_id, iso(now)),
+        )
+        return inserted == 1
+
+    # -- reads and member data ----------------------------------------------------------------
+
+    async def mark_read(self, post: PostRecord, user_id: int, now: datetime) -> bool:
+        """Mark a post's paper read by a member; False when it was already."""
+        inserted = await self.db.execute(
+            "INSERT INTO paper_reads (post_id, user_id, guild_id, read_at) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (post_id, user_id) DO NOTHING",
+            (post.id, user_id, post.guild_id, iso(now)),
+        )
+        return inserted == 1
+
+    async def papers_read(self, guild_id: int, user_id: int) -> int:
+        """How many papers of the week a member marked read in a server."""
+        value = await self.db.fetch_value(
+            "SELECT COUNT(*) FROM paper_reads WHERE guild_id = ? AND user_id = ?",
+            (guild_id, user_id),
+        )
+        return int(value or 0)
+
+    async def export_member(self, guild_id: int, user_id: int) -> dict[str, list[dict[str, Any]]]:
+        """Everything the paper club holds about a member in a server."""
+        suggestions = await self.db.fetch_all(
+            "SELECT q.arxiv_id, a.title, q.suggested_at, q.posted_at FROM paper_queue q "
+            "JOIN arxiv_papers a ON a.arxiv_id = q.arxiv_id "
+            "WHERE q.guild_id = ? AND q.suggested_by = ? ORDER BY q.id",
+            (guild_id, user_id),
+        )
+        votes = await self.db.fetch_all(
+            "SELECT q.arxiv_id, a.title, v.voted_at FROM paper_votes v "
+            "JOIN paper_queue q ON q.id = v.queue_id "
+            "JOIN arxiv_papers a ON a.arxiv_id = q.arxiv_id "
+            "WHERE v.guild_id = ? AND v.user_id = ? ORDER BY v.voted_at, q.id",
+            (guild_id, user_id),
+        )
+        reads = await self.db.fetch_all(
+            "SELECT p.title, p.url, p.posted_at, r.read_at FROM paper_reads r "
+            "JOIN paper_posts p ON p.id = r.post_id "
+            "WHERE r.guild_id = ? AND r.user_id = ? ORDER BY r.read_at, p.id",
+            (guild_id, user_id),
+        )
+        return {
+            "suggestions": [
+                {
+                    "arxiv_id": r["arxiv_id"],
+                    "title": r["title"],
+                    "suggested_at": r["suggested_at"],
+                    "posted_at": r["posted_at"],
+                }
+                for r in suggestions
+            ],
+            "votes": [
+                {"arxiv_id": r["arxiv_id"], "title": r["title"], "voted_at": r["voted_at"]}
+                for r in votes
+            ],
+            "reads": [
+                {
+                    "title": r["title"],
+                    "url": r["url"],
+                    "posted_at": r["posted_at"],
+                    "read_at": r["read_at"],
+                }
+                for r in reads
+            ],
+        }
+
+    async def delete_member(self, guild_id: int, user_id: int) -> int:
+        """Delete a member's votes and reads and unlink their suggestions; rows affected."""
+        async with self.db.transaction() as conn:
+            total = 0
+            for sql in (
+                "DELETE FROM paper_votes WHERE guild_id = ? AND user_id = ?",
+                "DELETE FROM paper_reads WHERE guild_id = ? AND user_id = ?",
+                # The paper stays in the server's queue (others voted for it); only the link
+                # to the member goes.
+                "UPDATE paper_queue SET suggested_by = NULL "
+                "WHERE guild_id = ? AND suggested_by = ?",
+            ):
+                cursor = await conn.execute(sql, (guild_id, user_id))
+                total += max(0, cursor.rowcount)
+                await cursor.close()
+        return total
