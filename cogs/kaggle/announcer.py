@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Literal, NoReturn
 
 import discord
 
+from bot.channels import missing_post_permissions
 from bot.notify import notify_admins
 from cogs.kaggle import embeds
 from cogs.kaggle.client import (
@@ -233,20 +234,9 @@ class Announcer:
             await self._pause(subscription, now, "the channel was deleted")
         if not isinstance(channel, PostableChannel):
             await self._pause(subscription, now, "it is no longer a text channel")
-        me = guild.me
-        if me is not None:
-            perms = channel.permissions_for(me)
-            missing = [
-                name
-                for name, granted in (
-                    ("View Channel", perms.view_channel),
-                    ("Send Messages", perms.send_messages),
-                    ("Embed Links", perms.embed_links),
-                )
-                if not granted
-            ]
-            if missing:
-                await self._pause(subscription, now, f"StudyBot lacks {', '.join(missing)} there")
+        missing = missing_post_permissions(channel)
+        if missing:
+            await self._pause(subscription, now, f"StudyBot lacks {', '.join(missing)} there")
         return channel
 
     async def _send(

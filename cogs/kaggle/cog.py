@@ -11,6 +11,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.channels import POSTABLE_TYPES, missing_post_permissions
 from bot.checks import admin_only, is_admin, require_guild
 from bot.client import StudyBot
 from bot.errors import UserFacingError
@@ -24,7 +25,6 @@ from roadmap.kaggle_data import load_curated
 log = logging.getLogger(__name__)
 
 POLL_JOB_ID = "kaggle:poll"
-POSTABLE_TYPES = (discord.ChannelType.text, discord.ChannelType.news)
 CATEGORY_CHOICES = [
     app_commands.Choice(name="All categories", value="all"),
     app_commands.Choice(name="Featured", value="featured"),
@@ -314,19 +314,9 @@ class Kaggle(commands.Cog, name="Kaggle"):
         if guild is None:
             return
         channel = guild.get_channel(channel_id)
-        me = guild.me
-        if channel is None or me is None:
+        if channel is None:
             return
-        perms = channel.permissions_for(me)
-        missing = [
-            name
-            for name, granted in (
-                ("View Channel", perms.view_channel),
-                ("Send Messages", perms.send_messages),
-                ("Embed Links", perms.embed_links),
-            )
-            if not granted
-        ]
+        missing = missing_post_permissions(channel)
         if missing:
             raise UserFacingError(
                 f"StudyBot cannot post in {channel.mention}: it needs {', '.join(missing)} "

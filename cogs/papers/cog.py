@@ -14,6 +14,7 @@ from apscheduler.triggers.cron import CronTrigger
 from discord import app_commands
 from discord.ext import commands
 
+from bot.channels import POSTABLE_TYPES, missing_post_permissions
 from bot.checks import admin_only, require_guild
 from bot.client import StudyBot
 from bot.errors import UserFacingError
@@ -44,7 +45,6 @@ log = logging.getLogger(__name__)
 JOB_PREFIX = "papers:schedule:"
 #: A server's queue holds at most this many waiting papers.
 MAX_QUEUE = 200
-POSTABLE = (discord.ChannelType.text, discord.ChannelType.news)
 CHANNEL_HINT = "Pick a text or announcement channel of this server, e.g. #paper-club."
 
 
@@ -64,14 +64,14 @@ class PostChannel(app_commands.Transformer[StudyBot]):
     @property
     def channel_types(self) -> list[discord.ChannelType]:
         """Only channels a post (and its thread) can go in."""
-        return list(POSTABLE)
+        return list(POSTABLE_TYPES)
 
     async def transform(
         self, interaction: discord.Interaction[StudyBot], value: Any, /
     ) -> discord.TextChannel:
         """Check the channel server-side: Discord's channel_types filter is only a hint."""
         kind = getattr(value, "type", None)
-        if kind not in POSTABLE:
+        if kind not in POSTABLE_TYPES:
             raise UserFacingError(f"The paper of the week needs a text channel. {CHANNEL_HINT}")
         guild = interaction.guild
         channel = guild.get_channel(value.id) if guild is not None else None
@@ -245,15 +245,7 @@ class PaperClub(commands.Cog, name="PaperClub"):
         if me is None:
             return []
         perms = channel.permissions_for(me)
-        missing = [
-            label
-            for label, ok in (
-                ("View Channel", perms.view_channel),
-                ("Send Messages", perms.send_messages),
-                ("Embed Links", perms.embed_links),
-            )
-            if not ok
-        ]
+        missing = missing_post_permissions(channel)
         if missing:
             raise UserFacingError(
                 f"StudyBot can't post in {channel.mention}: it needs {', '.join(missing)} "
