@@ -14,6 +14,8 @@ from cogs.help.embeds import help_embeds, walk_commands
 class Help(commands.Cog):
     """What StudyBot does and its commands."""
 
+    help_title = "Getting help"
+
     def __init__(self, bot: StudyBot) -> None:
         self.bot = bot
 

@@ -27,6 +27,7 @@ class CommandLine:
     description: str
     admin: bool
     category: str
+    subcommand: bool = False
 
 
 def _usage(command: app_commands.Command[Any, ..., Any]) -> str:
@@ -52,14 +53,25 @@ def walk_commands(
         if owner is None or isinstance(owner, app_commands.Group):
             root = command.root_parent
             owner = getattr(root, "module_cog", None) or getattr(root, "binding", None)
-        category = getattr(owner, "qualified_name", None) or "StudyBot"
-        yield CommandLine(_usage(command), command.description, is_admin_command(command), category)
+        category = (
+            getattr(owner, "help_title", None)
+            or getattr(owner, "qualified_name", None)
+            or "StudyBot"
+        )
+        yield CommandLine(
+            _usage(command),
+            command.description,
+            is_admin_command(command),
+            category,
+            subcommand=command.parent is not None,
+        )
 
 
 def help_embeds(lines: Iterable[CommandLine]) -> list[discord.Embed]:
     """The /help pages: an intro, then one field per feature (split when long)."""
     by_category: dict[str, list[str]] = {}
-    for line in lines:
+    # Within a feature, plain commands come before a group's subcommands (/done before /privacy).
+    for line in sorted(lines, key=lambda line: line.subcommand):
         marker = " *(admins)*" if line.admin else ""
         by_category.setdefault(line.category, []).append(
             f"`{line.usage}` — {line.description}{marker}"

@@ -106,6 +106,8 @@ def parse_category(value: str | None) -> str:
 class Kaggle(commands.Cog, name="Kaggle"):
     """Kaggle competitions: announcements, deadline reminders and a weekly challenge."""
 
+    help_title = "Kaggle challenges"
+
     kaggle = app_commands.Group(
         name="kaggle", description="Kaggle competitions for the study group", guild_only=True
     )

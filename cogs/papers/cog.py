@@ -86,6 +86,8 @@ WEEKDAY_CHOICES = [app_commands.Choice(name=day, value=i) for i, day in enumerat
 class PaperClub(commands.Cog, name="PaperClub"):
     """The weekly paper club: a voted queue and a paper of the week, posted exactly once."""
 
+    help_title = "Weekly paper club"
+
     paper = app_commands.Group(name="paper", description="The weekly paper club", guild_only=True)
 
     def __init__(self, bot: StudyBot) -> None:

@@ -69,6 +69,8 @@ class Progress(commands.Cog, name="Progress"):
     the section was originally done.
     """
 
+    help_title = "Group progress"
+
     privacy = app_commands.Group(
         name="privacy", description="Leave or rejoin the leaderboards, export or delete your data"
     )

@@ -35,6 +35,8 @@ FinishedCount = Callable[[int, str], Awaitable[int]]
 class Roadmap(commands.Cog):
     """Look up any part of the roadmap."""
 
+    help_title = "Roadmap lookup"
+
     def __init__(self, bot: StudyBot) -> None:
         self.bot = bot
         sections = bot.roadmap.sections

@@ -61,6 +61,16 @@ async def test_help_lists_every_registered_command(
     res = await sim.invoke(world.guild, world.alice, "help", {})
     for command in sim.global_commands:
         assert f"/{command['name']}" in res.text
+    fields = {f["name"]: f["value"] for e in res.embeds for f in e.get("fields", [])}
+    assert {"Roadmap lookup", "Group progress", "Weekly paper club", "Kaggle challenges"} <= set(
+        fields
+    )
+    assert "`/paper schedule channel weekday time timezone [role]`" in fields["Weekly paper club"]
+    admin_lines = [line for v in fields.values() for line in v.splitlines() if "(admins)" in line]
+    assert sorted(line.split("`")[1].split()[0:2][1] for line in admin_lines) == [
+        "schedule", "subscribe", "unschedule", "unsubscribe",
+    ]  # fmt: skip
+    assert fields["Group progress"].index("/done") < fields["Group progress"].index("/privacy")
 
 
 async def test_user_error_is_ephemeral_and_not_logged(
