@@ -37,8 +37,9 @@ from roadmap.reading_list import ReadingPaper
 
 log = logging.getLogger(__name__)
 
-#: Posts in flight at once during a fan-out; more would crowd out members' commands.
-DEFAULT_CONCURRENCY = 4
+#: Posts in flight at once during a fan-out: two, so that one stalled post (a retry, a slow
+#: arXiv) does not hold up the rest; more crowd out members' commands (benchmarks/bench_papers).
+DEFAULT_CONCURRENCY = 2
 #: Requests a second the weekly posts may make (each post is two: the message and its thread).
 #: Discord allows a bot 50 a second in all, so a fan-out over thousands of servers paces itself
 #: rather than running into 429s, leaves room for everything else, and spreads its work out.
