@@ -11,7 +11,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from benchmarks.common import Figure, Report
+from benchmarks.common import Figure, Report, format_ratio
 
 BENCHMARKS = ("bench_topic", "bench_progress", "bench_papers", "bench_kaggle", "bench_startup")
 RESULTS = Path(__file__).with_name("RESULTS.md")
@@ -76,7 +76,7 @@ def render(reports: list[tuple[str, Report | None, str]], profile: str, seconds:
 
 def _row(fig: Figure) -> str:
     baseline = f"{_fmt(fig.baseline, fig.unit)} ({fig.baseline_name})" if fig.baseline else "—"
-    ratio = f"{fig.ratio:.2f}x" if fig.ratio is not None else "—"
+    ratio = format_ratio(fig.ratio) if fig.ratio is not None else "—"
     met = "—" if fig.ok is None else ("yes" if fig.ok else "**no**")
     return (
         f"| {fig.name} | {_fmt(fig.value, fig.unit)} | {baseline} | {ratio} | "

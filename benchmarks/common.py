@@ -47,13 +47,20 @@ class Figure:
         parts = [f"{self.name}: {self.value:.3f} {self.unit}"]
         if self.baseline is not None:
             parts.append(f"(baseline {self.baseline_name} {self.baseline:.3f} {self.unit}")
-            parts[-1] += f", ratio {self.ratio:.2f}x)" if self.ratio is not None else ")"
+            parts[-1] += f", ratio {format_ratio(self.ratio)})" if self.ratio is not None else ")"
         if self.goal:
             verdict = "" if self.ok is None else (" ✓" if self.ok else " ✗")
             parts.append(f"goal: {self.goal}{verdict}")
         if self.note:
             parts.append(f"[{self.note}]")
         return " ".join(parts)
+
+
+def format_ratio(ratio: float) -> str:
+    """A ratio as `1.33x`, or `1/5,400x` when the figure is far below its baseline."""
+    if 0 < ratio < 0.01:
+        return f"1/{1 / ratio:,.0f}x"
+    return f"{ratio:.2f}x"
 
 
 @dataclass

@@ -314,3 +314,13 @@ def _slug(ref: object) -> str | None:
     if not isinstance(ref, str):
         return None
     return ref.rstrip("/").rsplit("/", 1)[-1]
+
+
+class RecordingSleep:
+    """Stands in for asyncio.sleep in the Kaggle client's backoff: records, never waits."""
+
+    def __init__(self) -> None:
+        self.delays: list[float] = []
+
+    async def __call__(self, delay: float) -> None:
+        self.delays.append(delay)

@@ -11,20 +11,10 @@ from pydantic import SecretStr
 from bot.settings import Settings
 from cogs.kaggle.cog import Kaggle
 from tests.conftest import BotHarness, TestStudyBot
-from tests.fakes.kaggle import FakeKaggle
+from tests.fakes.kaggle import FakeKaggle, RecordingSleep
 
 KAGGLE_TOKEN = "kaggle-test-token"
 KAGGLE_COGS = ("cogs.help", "cogs.kaggle")
-
-
-class RecordingSleep:
-    """Stands in for asyncio.sleep in the Kaggle client's backoff: records, never waits."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
 
 
 @pytest.fixture

@@ -28,7 +28,7 @@ from cogs.kaggle.client import (
     normalise_category,
     parse_kaggle_datetime,
 )
-from tests.fakes.kaggle import FakeKaggle
+from tests.fakes.kaggle import FakeKaggle, RecordingSleep
 
 DATA = Path(__file__).parent / "data"
 TOKEN = "kaggle-test-token"
@@ -45,16 +45,6 @@ DEFAULT_TITLES = [
     "Digit Recognizer",
     "Titanic - Machine Learning from Disaster",
 ]
-
-
-class RecordingSleep:
-    """A stand-in for asyncio.sleep that records the delays and returns at once."""
-
-    def __init__(self) -> None:
-        self.delays: list[float] = []
-
-    async def __call__(self, delay: float) -> None:
-        self.delays.append(delay)
 
 
 @pytest.fixture

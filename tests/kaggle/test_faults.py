@@ -7,8 +7,8 @@ import asyncio
 import discord
 
 from tests.conftest import BotHarness, ErrorLog, World
-from tests.fakes.kaggle import FakeKaggle
-from tests.kaggle.conftest import RecordingSleep, record, start
+from tests.fakes.kaggle import FakeKaggle, RecordingSleep
+from tests.kaggle.conftest import record, start
 from tests.simulator import DiscordSimulator, SimChannel, SimUser
 
 
