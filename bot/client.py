@@ -34,6 +34,10 @@ DEFAULT_COGS: tuple[str, ...] = (
 )
 
 
+#: How often the write-ahead log is copied back into the database file.
+CHECKPOINT_SECONDS = 10
+
+
 def configure_discord_endpoints(api_base: str, gateway_url: str) -> None:
     """Point discord.py's REST client and gateway at the configured URLs."""
     discord.http.Route.BASE = api_base.rstrip("/")
@@ -125,6 +129,10 @@ class StudyBot(commands.Bot):
         await self.db.connect()
         await self.db.migrate()
         self.scheduler.start()
+        self.scheduler.add_job(
+            self.db.checkpoint, "interval", seconds=CHECKPOINT_SECONDS, id="db:checkpoint",
+            replace_existing=True,
+        )  # fmt: skip
         for name in self._cog_names:
             await self.load_extension(name)
         for cog in self._extra_cogs:

@@ -87,6 +87,9 @@ class Database:
                 log.warning("SQLite refused WAL mode for %s", self.path)
             await self._conn.execute("PRAGMA foreign_keys = ON")
             await self._conn.execute("PRAGMA synchronous = NORMAL")
+            # Checkpoints run from a second connection off the event loop's path
+            # (`checkpoint`, scheduled by the bot); on this connection they stalled a command.
+            await self._conn.execute("PRAGMA wal_autocheckpoint = 0")
             # Rewriting the version header proves the file is writable now rather than at the
             # first member's /done: a read-only file or a full disk stops start-up cleanly.
             version = await self.user_version()
@@ -198,6 +201,19 @@ class Database:
         """Run a query and return the first column of its first row, or None."""
         row = await self.fetch_one(sql, params)
         return None if row is None else row[0]
+
+    async def checkpoint(self) -> None:
+        """Copy the write-ahead log back into the database file from a second connection."""
+
+        def run() -> None:
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+            try:
+                conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+            finally:
+                conn.close()
+
+        if self._conn is not None:
+            await asyncio.to_thread(run)
 
     async def get_meta(self, key: str) -> str | None:
         """Read a value from the bot's own key-value table."""

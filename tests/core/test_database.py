@@ -124,3 +124,23 @@ async def test_read_only_database_is_a_clear_error(tmp_path: Path) -> None:
         assert db._conn is None
     finally:
         subprocess.run(["chattr", "-i", str(path)], check=True)
+
+
+async def test_checkpoint_copies_the_log_into_the_database_file(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    async with Database(path) as db:
+        await db.migrate()
+        for n in range(50):
+            await db.set_meta(f"key{n}", "x" * 100)
+
+        def main_file_rows() -> int:
+            # immutable=1 reads the main file alone, ignoring the write-ahead log
+            with sqlite3.connect(f"file:{path}?immutable=1", uri=True) as conn:
+                try:
+                    return int(conn.execute("SELECT COUNT(*) FROM meta").fetchone()[0])
+                except sqlite3.OperationalError:  # not even the table is in the file yet
+                    return 0
+
+        assert main_file_rows() == 0, "autocheckpoint should be off on the bot's connection"
+        await db.checkpoint()
+        assert main_file_rows() == 50
