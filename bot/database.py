@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import aiosqlite
 
@@ -206,14 +207,20 @@ class Database:
         """Copy the write-ahead log back into the database file from a second connection."""
 
         def run() -> None:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+            # mode=rw: never create a file that was moved away or deleted meanwhile
+            uri = f"file:{quote(str(self.path.resolve()))}?mode=rw"
+            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
             try:
                 conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
             finally:
                 conn.close()
 
-        if self._conn is not None:
+        if self._conn is None:
+            return
+        try:
             await asyncio.to_thread(run)
+        except sqlite3.Error as exc:
+            log.warning("checkpoint of %s failed: %s", self.path, exc)
 
     async def get_meta(self, key: str) -> str | None:
         """Read a value from the bot's own key-value table."""

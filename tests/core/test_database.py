@@ -144,3 +144,13 @@ async def test_checkpoint_copies_the_log_into_the_database_file(tmp_path: Path) 
         assert main_file_rows() == 0, "autocheckpoint should be off on the bot's connection"
         await db.checkpoint()
         assert main_file_rows() == 50
+
+
+async def test_checkpoint_never_creates_a_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite"
+    async with Database(path) as db:
+        await db.migrate()
+        moved = tmp_path / "elsewhere.sqlite"
+        path.rename(moved)
+        await db.checkpoint()  # logs a warning, raises nothing
+        assert not path.exists()
