@@ -8,7 +8,6 @@ and on a large one (100,000 members' progress), and the resident memory after st
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 import sqlite3
 import sys
@@ -17,9 +16,7 @@ import time
 from pathlib import Path
 
 from benchmarks.common import Figure, Report
-from tests.simulator import DiscordSimulator, use_simulator
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.simulator import DiscordSimulator, bot_process_env, use_simulator
 
 
 def rss_mib(pid: int) -> float:
@@ -40,18 +37,7 @@ async def start_and_measure(database: Path, guilds: int) -> tuple[float, float]:
             member = sim.add_member(first, "member")
             for n in range(1, guilds):
                 sim.add_guild(f"Guild {n}")
-            env = {
-                "PATH": os.environ.get("PATH", ""),
-                "HOME": str(database.parent),
-                "PYTHONPATH": str(ROOT),
-                "DISCORD_TOKEN": "bench-token",
-                "STUDYBOT_DATABASE": str(database),
-                "DISCORD_API_BASE": sim.api_base,
-                "DISCORD_GATEWAY_URL": sim.gateway_url,
-                "KAGGLE_API_BASE": "http://127.0.0.1:9",
-                "ARXIV_API_BASE": "http://127.0.0.1:9/api/query",
-                "STUDYBOT_LOG_LEVEL": "WARNING",
-            }
+            env = bot_process_env(sim, database)
             started = time.perf_counter()
             proc = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "bot", "run", cwd=database.parent, env=env,

@@ -10,7 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.simulator import DiscordSimulator, use_simulator
+from tests.simulator import DiscordSimulator, bot_process_env, use_simulator
 
 
 def run_cli(
@@ -76,17 +76,8 @@ def test_newer_database_is_refused_by_migrate(tmp_path: Path) -> None:
 async def _start_process(
     sim: DiscordSimulator, tmp_path: Path, token: str
 ) -> asyncio.subprocess.Process:
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(tmp_path),
-        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
-        "DISCORD_TOKEN": token,
-        "STUDYBOT_DATABASE": str(tmp_path / "studybot.db"),
-        "DISCORD_API_BASE": sim.api_base,
-        "DISCORD_GATEWAY_URL": sim.gateway_url,
-        "KAGGLE_API_BASE": "http://127.0.0.1:9",
-        "ARXIV_API_BASE": "http://127.0.0.1:9/api/query",
-    }
+    # INFO logging, as a user runs it: the test proves start-up and shutdown print no traceback
+    env = bot_process_env(sim, tmp_path / "studybot.db", token=token, STUDYBOT_LOG_LEVEL="INFO")
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",

@@ -29,7 +29,14 @@ import pytest
 from roadmap.parser import load_roadmap
 from tests.fakes.arxiv import FakeArxiv
 from tests.profile import scaled
-from tests.simulator import DiscordSimulator, SimChannel, SimGuild, SimUser, use_simulator
+from tests.simulator import (
+    DiscordSimulator,
+    SimChannel,
+    SimGuild,
+    SimUser,
+    bot_process_env,
+    use_simulator,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 KILLS = scaled(3, 20)
@@ -39,19 +46,8 @@ PAPER = "1706.03762"
 
 
 def bot_env(sim: DiscordSimulator, arxiv: FakeArxiv, database: Path) -> dict[str, str]:
-    """The environment of the bot process."""
-    return {
-        "PATH": os.environ.get("PATH", ""),
-        "HOME": str(database.parent),
-        "PYTHONPATH": str(ROOT),
-        "DISCORD_TOKEN": sim.token,
-        "STUDYBOT_DATABASE": str(database),
-        "DISCORD_API_BASE": sim.api_base,
-        "DISCORD_GATEWAY_URL": sim.gateway_url,
-        "ARXIV_API_BASE": arxiv.base_url,
-        "KAGGLE_API_BASE": "http://127.0.0.1:9",
-        "STUDYBOT_LOG_LEVEL": "WARNING",
-    }
+    """The environment of the bot process, with the fake arXiv."""
+    return bot_process_env(sim, database, ARXIV_API_BASE=arxiv.base_url)
 
 
 async def start_bot(

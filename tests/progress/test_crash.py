@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import random
 import signal
 import sqlite3
@@ -24,9 +23,8 @@ from bot.database import Database
 from cogs.progress.repo import ProgressRepo
 from roadmap.parser import load_roadmap
 from tests.conftest import TOKEN, World
-from tests.simulator import DiscordSimulator, InteractionResult, SimUser
+from tests.simulator import DiscordSimulator, InteractionResult, SimUser, bot_process_env
 
-ROOT = Path(__file__).resolve().parents[2]
 SECTIONS = [section.id for section in load_roadmap(None).sections]
 MEMBERS = 40
 WORKERS = 16
@@ -36,23 +34,7 @@ async def start_bot(
     sim: DiscordSimulator, database: Path, folder: Path
 ) -> asyncio.subprocess.Process:
     """`python -m bot run` pointed at the simulator; returns once it answers commands."""
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("KAGGLE_", "STUDYBOT_", "DISCORD_"))
-    }
-    env.update(
-        {
-            "DISCORD_TOKEN": TOKEN,
-            "STUDYBOT_DATABASE": str(database),
-            "DISCORD_API_BASE": sim.api_base,
-            "DISCORD_GATEWAY_URL": sim.gateway_url,
-            "KAGGLE_API_BASE": "http://127.0.0.1:9",
-            "ARXIV_API_BASE": "http://127.0.0.1:9/api/query",
-            "STUDYBOT_LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(ROOT),
-        }
-    )
+    env = bot_process_env(sim, database, token=TOKEN)
     identifies = sim.identifies
     log = (folder / "bot.log").open("ab")
     process = await asyncio.create_subprocess_exec(

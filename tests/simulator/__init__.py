@@ -24,7 +24,7 @@ Notes:
   `invoke` raises SimValidationError (pass enforce_permissions=False to bypass).
 """
 
-from .config import configure_discord, use_simulator
+from .config import bot_process_env, configure_discord, use_simulator
 from .models import (
     ADMINISTRATOR,
     ALL_PERMISSIONS,
@@ -74,6 +74,7 @@ __all__ = [
     "SimRole",
     "SimUser",
     "SimValidationError",
+    "bot_process_env",
     "configure_discord",
     "use_simulator",
 ]

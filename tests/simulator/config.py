@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import discord.gateway
@@ -31,3 +33,30 @@ def use_simulator(sim: DiscordSimulator) -> Iterator[DiscordSimulator]:
     finally:
         discord.http.Route.BASE = old_base
         discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = old_gateway
+
+
+#: An address nothing listens on: outside services a test does not fake are unreachable.
+NOWHERE = "http://127.0.0.1:9"
+
+
+def bot_process_env(
+    sim: DiscordSimulator, database: Path, *, token: str | None = None, **extra: str
+) -> dict[str, str]:
+    """The environment of a `python -m bot run` process pointed at the simulator.
+
+    Only PATH is inherited, so no DISCORD_/KAGGLE_/STUDYBOT_ setting of the machine leaks in;
+    Kaggle and arXiv point nowhere unless `extra` names a fake (e.g. ARXIV_API_BASE=...).
+    """
+    return {
+        "PATH": os.environ.get("PATH", ""),
+        "HOME": str(database.parent),
+        "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
+        "DISCORD_TOKEN": token if token is not None else sim.token,
+        "STUDYBOT_DATABASE": str(database),
+        "DISCORD_API_BASE": sim.api_base,
+        "DISCORD_GATEWAY_URL": sim.gateway_url,
+        "KAGGLE_API_BASE": NOWHERE,
+        "ARXIV_API_BASE": f"{NOWHERE}/api/query",
+        "STUDYBOT_LOG_LEVEL": "WARNING",
+        **extra,
+    }
