@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import logging
@@ -16,7 +17,9 @@ from discord.ext import commands
 from bot.clock import Clock, system_clock
 from bot.database import Database
 from bot.errors import StudyTree
-from bot.scheduler import make_scheduler
+from bot.outbox import Outbox
+from bot.ratelimit import RateBudget
+from bot.scheduler import Agenda, make_scheduler
 from bot.settings import Settings
 from roadmap.lookup import SectionIndex
 from roadmap.model import Roadmap
@@ -109,10 +112,17 @@ class StudyBot(commands.Bot):
         self.sections = SectionIndex(self.roadmap)
         self.db = Database(settings.database)
         self.scheduler = make_scheduler()
+        #: The one budget every feature's own Discord requests take a slot from.
+        self.budget = RateBudget()
+        #: The one job that wakes when scheduled work is due.
+        self.agenda = Agenda(self.scheduler, clock)
+        #: Every scheduled post goes out through it, exactly once.
+        self.outbox = Outbox(self)
         self._cog_names = tuple(cogs)
         self._extra_cogs = tuple(extra_cogs)
         self._http_session: aiohttp.ClientSession | None = None
         self.synced_commands = False
+        self._settle_task: asyncio.Task[None] | None = None
 
     @property
     def http_session(self) -> aiohttp.ClientSession:
@@ -137,7 +147,23 @@ class StudyBot(commands.Bot):
             await self.load_extension(name)
         for cog in self._extra_cogs:
             await self.add_cog(cog)
+        self.agenda.register("outbox", self.outbox.next_due, self.outbox.run)
         await self.sync_commands_if_changed()
+        self._settle_task = asyncio.create_task(self._settle_when_ready(), name="settle")
+
+    async def settled(self) -> None:
+        """Wait until the start-up run over unconfirmed posts and due work has finished."""
+        if self._settle_task is not None:
+            await asyncio.shield(self._settle_task)
+
+    async def _settle_when_ready(self) -> None:
+        # Posts left unconfirmed by the last run (a crash, a SIGTERM) are settled as soon as
+        # the gateway is up; then the agenda takes over.
+        await self.wait_until_ready()
+        try:
+            await self.agenda.wake()
+        except Exception:
+            log.exception("settling scheduled work at start-up failed")
 
     def command_payload(self, guild: discord.abc.Snowflake | None) -> list[dict[str, Any]]:
         """The command definitions as Discord receives them, in a stable order."""
@@ -169,7 +195,12 @@ class StudyBot(commands.Bot):
         return True
 
     async def close(self) -> None:
-        """Undo start-up in reverse: cogs, scheduler, HTTP session, database, connection."""
+        """Undo start-up in reverse: posts in flight, scheduler, connection, database."""
+        # Posts in flight finish (and are recorded) while Discord and the database are open.
+        self.agenda.stop()
+        await self.outbox.drain()
+        if self._settle_task is not None and not self._settle_task.done():
+            self._settle_task.cancel()
         await super().close()
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)

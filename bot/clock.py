@@ -35,3 +35,15 @@ class FakeClock:
             raise ValueError("FakeClock needs an aware datetime")
         self.now = moment.astimezone(UTC)
         return self.now
+
+
+def iso(moment: datetime) -> str:
+    """An aware datetime as fixed-width ISO-8601 UTC text (sorts like the instants)."""
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def parse_iso(text: str) -> datetime:
+    """Read a stored ISO-8601 time back as an aware UTC datetime."""
+    return datetime.fromisoformat(text).astimezone(UTC)

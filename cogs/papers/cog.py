@@ -9,8 +9,6 @@ from datetime import datetime
 from typing import Any
 
 import discord
-from apscheduler.jobstores.base import JobLookupError
-from apscheduler.triggers.cron import CronTrigger
 from discord import app_commands
 from discord.ext import commands
 
@@ -23,12 +21,7 @@ from bot.ui import Paginator
 from cogs.papers import embeds
 from cogs.papers.arxiv import ArxivClient, ArxivError, InvalidArxivId, parse_arxiv_id
 from cogs.papers.catalogue import PaperCatalogue
-from cogs.papers.delivery import (
-    DEFAULT_CONCURRENCY,
-    DEFAULT_REQUESTS_PER_SECOND,
-    PaperDelivery,
-    RunReport,
-)
+from cogs.papers.delivery import KIND, PaperDelivery, RunReport
 from cogs.papers.repo import PaperRepo, QueueEntry, Schedule
 from cogs.papers.schedule import (
     WEEKDAYS,
@@ -42,15 +35,9 @@ from roadmap.reading_list import ReadingPaper, load_reading_list
 
 log = logging.getLogger(__name__)
 
-JOB_PREFIX = "papers:schedule:"
 #: A server's queue holds at most this many waiting papers.
 MAX_QUEUE = 200
 CHANNEL_HINT = "Pick a text or announcement channel of this server, e.g. #paper-club."
-
-
-def job_id(schedule_id: int) -> str:
-    """The stable APScheduler id of a schedule's weekly job."""
-    return f"{JOB_PREFIX}{schedule_id}"
 
 
 class PostChannel(app_commands.Transformer[StudyBot]):
@@ -106,68 +93,40 @@ class PaperClub(commands.Cog, name="PaperClub"):
             self.repo,
             self.catalogue,
             self.reading_list,
-            concurrency=int(getattr(bot, "paper_send_concurrency", DEFAULT_CONCURRENCY)),
-            requests_per_second=float(
-                getattr(bot, "paper_requests_per_second", DEFAULT_REQUESTS_PER_SECOND)
-            ),
         )
-        self._catch_up: asyncio.Task[RunReport] | None = None
+        self._rearming: set[asyncio.Task[object]] = set()
 
     # -- lifecycle ----------------------------------------------------------------------------
 
     async def cog_load(self) -> None:
-        """Arm one job per schedule from our table, then catch up on missed posts once ready."""
-        for schedule in await self.repo.schedules():
-            self._arm(schedule)
-        self._catch_up = asyncio.create_task(self._run_catch_up(), name="papers-catch-up")
+        """Register the paper club's due times and posts with the agenda and the outbox."""
+        filled = await self.repo.fill_next_due()
+        if filled:
+            log.info("computed the next due time of %d paper schedules", filled)
+        self.bot.outbox.register(KIND, self.delivery)
+        self.bot.agenda.register(KIND, self.delivery.next_due, self.delivery.run)
 
     async def cog_unload(self) -> None:
-        """Remove the jobs and stop a catch-up still running."""
-        if self._catch_up is not None and not self._catch_up.done():
-            self._catch_up.cancel()
-        for job in self.bot.scheduler.get_jobs():
-            if job.id.startswith(JOB_PREFIX):
-                job.remove()
+        """Stop taking part in the agenda."""
+        self.bot.agenda.unregister(KIND)
         await self.arxiv.close()
 
-    async def _run_catch_up(self) -> RunReport:
-        await self.bot.wait_until_ready()
-        report = await self.delivery.run_due()
-        if report.outcomes:
-            log.info("paper catch-up at start-up: %s", dict(report.outcomes))
-        return report
-
-    async def caught_up(self) -> RunReport | None:
-        """Wait for the start-up catch-up to finish and return what it did."""
-        if self._catch_up is None:
-            return None
-        return await asyncio.shield(self._catch_up)
-
     async def run_due(self) -> RunReport:
-        """Deliver every schedule's due occurrence now (what the jobs and the catch-up do)."""
+        """Claim and send every schedule's due occurrence now (what the agenda does)."""
         return await self.delivery.run_due()
 
     def _arm(self, schedule: Schedule) -> None:
-        trigger = CronTrigger(
-            day_of_week=schedule.weekday,
-            hour=schedule.at.hour,
-            minute=schedule.at.minute,
-            timezone=parse_timezone(schedule.timezone),
-        )
-        self.bot.scheduler.add_job(
-            self.delivery.deliver_due,
-            trigger,
-            args=[schedule.id],
-            id=job_id(schedule.id),
-            name=f"paper of the week in channel {schedule.channel_id}",
-            replace_existing=True,
-        )
+        """A schedule's due time changed: wake the agenda at the (new) earliest one."""
+        self._rearm()
 
     def _disarm(self, schedule_id: int) -> None:
-        try:
-            self.bot.scheduler.remove_job(job_id(schedule_id))
-        except JobLookupError:
-            pass
+        """A schedule went away: the agenda's earliest due time may be later now."""
+        self._rearm()
+
+    def _rearm(self) -> None:
+        task = asyncio.create_task(self.bot.agenda.rearm(), name="papers-rearm")
+        self._rearming.add(task)
+        task.add_done_callback(self._rearming.discard)
 
     # -- contract with the progress feature ---------------------------------------------------
 

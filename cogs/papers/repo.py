@@ -5,30 +5,21 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time
+from datetime import datetime, time
 from typing import Any
 
 import aiosqlite
 
+from bot.clock import iso, parse_iso
 from bot.database import Database
+from bot.outbox import Outbox
 from cogs.papers.arxiv import ArxivPaper
+from cogs.papers.schedule import next_occurrence, parse_timezone
 from roadmap.reading_list import ReadingPaper
 
 # Claim states: 'claimed' while sending, then 'posted', 'failed' (the channel refused it),
 # 'skipped' (missed by more than the grace period) or 'empty' (nothing left to post).
 ClaimStatus = str
-
-
-def iso(moment: datetime) -> str:
-    """An aware datetime as fixed-width ISO-8601 UTC text (sorts like the instants)."""
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime")
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def parse_iso(text: str) -> datetime:
-    """Read a stored ISO-8601 time back as an aware UTC datetime."""
-    return datetime.fromisoformat(text).astimezone(UTC)
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +38,7 @@ class Schedule:
     paused_at: datetime | None
     pause_reason: str | None
     last_claimed: datetime | None = None
+    next_due: datetime | None = None
 
     @property
     def paused(self) -> bool:
@@ -113,6 +105,7 @@ class Claim:
     late: bool
     post_id: int | None
     pick: QueuePick | ReadingPick | None
+    outbox_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +133,7 @@ def _schedule(row: aiosqlite.Row) -> Schedule:
         paused_at=parse_iso(row["paused_at"]) if row["paused_at"] else None,
         pause_reason=row["pause_reason"],
         last_claimed=parse_iso(last) if last else None,
+        next_due=parse_iso(row["next_due_utc"]) if row["next_due_utc"] else None,
     )
 
 
@@ -268,6 +262,7 @@ class PaperRepo:
         now: datetime,
     ) -> ScheduleChange:
         """Create the channel's schedule or replace it (which also unpauses it)."""
+        next_due = next_occurrence(now, weekday, at, parse_timezone(timezone))
         async with self.db.transaction() as conn:
             async with conn.execute(
                 "SELECT id FROM paper_schedules WHERE channel_id = ?", (channel_id,)
@@ -275,11 +270,13 @@ class PaperRepo:
                 existing = await cursor.fetchone()
             async with conn.execute(
                 "INSERT INTO paper_schedules (guild_id, channel_id, weekday, at_time, timezone, "
-                "role_id, created_by, active_since) VALUES (?, ?, ?, ?, ?, ?, ?, ?) "
+                "role_id, created_by, active_since, next_due_utc) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (channel_id) DO UPDATE SET weekday = excluded.weekday, "
                 "at_time = excluded.at_time, timezone = excluded.timezone, "
                 "role_id = excluded.role_id, created_by = excluded.created_by, "
-                "active_since = excluded.active_since, paused_at = NULL, pause_reason = NULL "
+                "active_since = excluded.active_since, next_due_utc = excluded.next_due_utc, "
+                "paused_at = NULL, pause_reason = NULL "
                 "RETURNING *",
                 (
                     guild_id,
@@ -290,6 +287,7 @@ class PaperRepo:
                     role_id,
                     created_by,
                     iso(now),
+                    iso(next_due),
                 ),
             ) as cursor:
                 row = await cursor.fetchone()
@@ -333,16 +331,54 @@ class PaperRepo:
         )
         return changed == 1
 
+    async def next_due(self) -> datetime | None:
+        """The earliest next occurrence over every active schedule."""
+        value = await self.db.fetch_value(
+            "SELECT MIN(next_due_utc) FROM paper_schedules WHERE paused_at IS NULL"
+        )
+        return parse_iso(value) if value else None
+
+    async def due_schedules(self, now: datetime, limit: int = 1000) -> list[Schedule]:
+        """Active schedules whose next occurrence is due at `now`, earliest first."""
+        rows = await self.db.fetch_all(
+            _SCHEDULE_WITH_LAST + " WHERE s.paused_at IS NULL AND s.next_due_utc <= ? "
+            "ORDER BY s.next_due_utc, s.id LIMIT ?",
+            (iso(now), limit),
+        )
+        return [_schedule(row) for row in rows]
+
+    async def fill_next_due(self) -> int:
+        """Compute the next occurrence of schedules stored without one; returns how many."""
+        rows = await self.db.fetch_all(
+            _SCHEDULE_WITH_LAST + " WHERE s.next_due_utc IS NULL ORDER BY s.id"
+        )
+        updates = []
+        for schedule in map(_schedule, rows):
+            after = max(schedule.active_since, schedule.last_claimed or schedule.active_since)
+            tz = parse_timezone(schedule.timezone)
+            due = next_occurrence(after, schedule.weekday, schedule.at, tz)
+            updates.append((iso(due), schedule.id))
+        if updates:
+            await self.db.executemany(
+                "UPDATE paper_schedules SET next_due_utc = ? WHERE id = ?", updates
+            )
+        return len(updates)
+
     # -- claims and posts ---------------------------------------------------------------------
 
-    async def skip_occurrence(self, schedule_id: int, occurrence: datetime, now: datetime) -> bool:
+    async def skip_occurrence(
+        self, schedule_id: int, occurrence: datetime, now: datetime, next_due: datetime
+    ) -> bool:
         """Record a missed occurrence as skipped so it is never sent; True if newly recorded."""
         async with self.db.transaction() as conn:
-            async with conn.execute(
-                "SELECT 1 FROM paper_schedules WHERE id = ?", (schedule_id,)
-            ) as cursor:
-                if await cursor.fetchone() is None:
-                    return False
+            cursor = await conn.execute(
+                "UPDATE paper_schedules SET next_due_utc = ? WHERE id = ?",
+                (iso(next_due), schedule_id),
+            )
+            if cursor.rowcount != 1:
+                await cursor.close()
+                return False
+            await cursor.close()
             cursor = await conn.execute(
                 "INSERT INTO paper_claims (schedule_id, occurrence_utc, claimed_at, late, status) "
                 "VALUES (?, ?, ?, 1, 'skipped') "
@@ -360,32 +396,38 @@ class PaperRepo:
         *,
         late: bool,
         now: datetime,
+        next_due: datetime,
+        give_up_at: datetime,
         reading_list: Sequence[ReadingPaper],
+        thread_name: str,
     ) -> Claim | None:
-        """Commit the claim on an occurrence and pick its paper; None if already claimed.
+        """Commit the claim on an occurrence, its paper and its outbox post; None if taken.
 
-        The claim, the paper leaving the queue and the post row commit together, before
-        anything is sent: a second caller (a restart, a retried job) finds the claim and stops.
+        The claim, the paper leaving the queue, the post row, the outbox row that will carry
+        the post and the schedule's next due time commit together, before anything is sent:
+        a second caller (a restart, a second process) finds the claim and stops, and the
+        outbox delivers the post exactly once.
         """
         async with self.db.transaction() as conn:
-            async with conn.execute(
-                "SELECT paused_at FROM paper_schedules WHERE id = ?", (schedule.id,)
-            ) as cursor:
-                row = await cursor.fetchone()
-            if row is None or row["paused_at"] is not None:
+            cursor = await conn.execute(
+                "UPDATE paper_schedules SET next_due_utc = ? WHERE id = ? AND paused_at IS NULL",
+                (iso(next_due), schedule.id),
+            )
+            active = cursor.rowcount == 1
+            await cursor.close()
+            if not active:
                 return None
             cursor = await conn.execute(
                 "INSERT INTO paper_claims (schedule_id, occurrence_utc, claimed_at, late, status) "
                 "VALUES (?, ?, ?, ?, 'claimed') "
-                "ON CONFLICT (schedule_id, occurrence_utc) DO NOTHING",
+                "ON CONFLICT (schedule_id, occurrence_utc) DO NOTHING RETURNING id",
                 (schedule.id, iso(occurrence), iso(now), int(late)),
             )
-            if cursor.rowcount != 1:
-                await cursor.close()
-                return None
-            claim_id = cursor.lastrowid
+            row = await cursor.fetchone()
             await cursor.close()
-            assert claim_id is not None
+            if row is None:
+                return None
+            claim_id = int(row[0])
             pick = await self._pick(conn, schedule.guild_id, reading_list, now)
             post_id: int | None = None
             if pick is None:
@@ -394,7 +436,53 @@ class PaperRepo:
                 )
             else:
                 post_id = await self._insert_post(conn, schedule, claim_id, pick, now)
-        return Claim(claim_id, schedule, occurrence, late, post_id, pick)
+            outbox_id = await Outbox.enqueue(
+                conn,
+                kind="paper",
+                ref=claim_id,
+                guild_id=schedule.guild_id,
+                channel_id=schedule.channel_id,
+                due_at=occurrence,
+                give_up_at=give_up_at,
+                now=now,
+                thread_name=thread_name if pick is not None else None,
+            )
+        return Claim(claim_id, schedule, occurrence, late, post_id, pick, outbox_id)
+
+    async def claim_by_id(
+        self, claim_id: int, reading_list: Sequence[ReadingPaper]
+    ) -> Claim | None:
+        """A committed claim with its schedule and paper, read back for delivery."""
+        row = await self.db.fetch_one(
+            "SELECT c.id, c.schedule_id, c.occurrence_utc, c.late, p.id AS post_id, "
+            "p.queue_id, p.reading_key, p.arxiv_id, q.suggested_by, "
+            "(SELECT COUNT(*) FROM paper_votes v WHERE v.queue_id = p.queue_id) AS votes "
+            "FROM paper_claims c LEFT JOIN paper_posts p ON p.claim_id = c.id "
+            "LEFT JOIN paper_queue q ON q.id = p.queue_id WHERE c.id = ?",
+            (claim_id,),
+        )
+        if row is None:
+            return None
+        schedule = await self.schedule(row["schedule_id"])
+        if schedule is None:
+            return None
+        pick: QueuePick | ReadingPick | None = None
+        if row["queue_id"] is not None:
+            paper = await self.cached_paper(row["arxiv_id"])
+            if paper is not None:
+                pick = QueuePick(row["queue_id"], paper, row["suggested_by"], row["votes"])
+        elif row["reading_key"] is not None:
+            by_key = {paper.key: paper for paper in reading_list}
+            if row["reading_key"] in by_key:
+                pick = ReadingPick(by_key[row["reading_key"]])
+        return Claim(
+            row["id"],
+            schedule,
+            parse_iso(row["occurrence_utc"]),
+            bool(row["late"]),
+            row["post_id"],
+            pick,
+        )
 
     async def _pick(
         self,
@@ -464,50 +552,55 @@ class PaperRepo:
         assert post_id is not None
         return post_id
 
-    async def mark_posted(
-        self,
-        claim: Claim,
-        *,
-        message_id: int,
-        title: str,
-        url: str,
-        section: str | None,
-        now: datetime,
+    async def set_post_content(
+        self, post_id: int, title: str, url: str, section: str | None
     ) -> None:
-        """Record the sent message of a claimed occurrence."""
+        """Record what a post says (its title and link as rendered, its roadmap section)."""
+        await self.db.execute(
+            "UPDATE paper_posts SET title = ?, url = ?, section = ? WHERE id = ?",
+            (title, url, section, post_id),
+        )
+
+    async def mark_posted(
+        self, claim_id: int, *, message_id: int, thread_id: int | None, now: datetime
+    ) -> None:
+        """Record the sent message (and thread) of a claimed occurrence."""
         async with self.db.transaction() as conn:
             await conn.execute(
                 "UPDATE paper_claims SET status = CASE WHEN status = 'empty' THEN 'empty' "
                 "ELSE 'posted' END WHERE id = ?",
-                (claim.id,),
+                (claim_id,),
             )
-            if claim.post_id is not None:
-                await conn.execute(
-                    "UPDATE paper_posts SET status = 'posted', message_id = ?, posted_at = ?, "
-                    "title = ?, url = ?, section = ? WHERE id = ?",
-                    (message_id, iso(now), title, url, section, claim.post_id),
-                )
-
-    async def set_thread(self, post_id: int, thread_id: int) -> None:
-        """Record the discussion thread of a post."""
-        await self.db.execute(
-            "UPDATE paper_posts SET thread_id = ? WHERE id = ?", (thread_id, post_id)
-        )
-
-    async def mark_failed(self, claim: Claim) -> None:
-        """The post could not be sent: the paper goes back to the queue / reading list."""
-        async with self.db.transaction() as conn:
             await conn.execute(
-                "UPDATE paper_claims SET status = 'failed' WHERE id = ?", (claim.id,)
+                "UPDATE paper_posts SET status = 'posted', message_id = ?, thread_id = ?, "
+                "posted_at = COALESCE(posted_at, ?) WHERE claim_id = ?",
+                (message_id, thread_id, iso(now), claim_id),
             )
-            if claim.post_id is not None:
-                await conn.execute(
-                    "UPDATE paper_posts SET status = 'failed' WHERE id = ?", (claim.post_id,)
-                )
-            if isinstance(claim.pick, QueuePick):
-                await conn.execute(
-                    "UPDATE paper_queue SET posted_at = NULL WHERE id = ?", (claim.pick.queue_id,)
-                )
+
+    async def mark_failed(self, claim_id: int) -> bool:
+        """The post will not be sent: its paper goes back to the queue / reading list.
+
+        True only for the call that changed the claim (so the admins are told once).
+        """
+        async with self.db.transaction() as conn:
+            cursor = await conn.execute(
+                "UPDATE paper_claims SET status = 'failed' "
+                "WHERE id = ? AND status IN ('claimed', 'empty')",
+                (claim_id,),
+            )
+            changed = cursor.rowcount == 1
+            await cursor.close()
+            if not changed:
+                return False
+            await conn.execute(
+                "UPDATE paper_queue SET posted_at = NULL WHERE id IN "
+                "(SELECT queue_id FROM paper_posts WHERE claim_id = ? AND queue_id IS NOT NULL)",
+                (claim_id,),
+            )
+            await conn.execute(
+                "UPDATE paper_posts SET status = 'failed' WHERE claim_id = ?", (claim_id,)
+            )
+        return True
 
     async def claims(self, schedule_id: int) -> list[tuple[datetime, bool, ClaimStatus]]:
         """Every claim of a schedule: (occurrence, late, status), oldest first."""

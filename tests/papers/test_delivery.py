@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import FakeClock
-from cogs.papers.cog import job_id
-from cogs.papers.delivery import Outcome
+from bot.scheduler import MAX_SLEEP
+from cogs.papers.schedule import next_occurrence, parse_timezone
 from tests.conftest import BotHarness, ErrorLog, World
 from tests.fakes.arxiv import FakeArxiv
 from tests.papers.conftest import bot_posts, paper_club, schedule_posts
@@ -38,7 +38,7 @@ async def test_post_has_embed_thread_and_pings_only_the_role(
 
     clock.set(DUE)
     report = await cog.run_due()
-    assert report.outcomes[Outcome.POSTED] == 1
+    assert report.posted == 1
     [post] = bot_posts(sim, world.papers)
     assert post.content == readers.mention
     assert post.allowed_mentions == {"parse": [], "roles": [readers.id]}
@@ -62,9 +62,9 @@ async def test_post_has_embed_thread_and_pings_only_the_role(
     assert "Attention Is All You Need" in res.text
     assert post.thread.mention in res.text
 
-    # A second run for the same occurrence (a doubled job) sends nothing.
+    # A second run for the same occurrence (a doubled wake) sends nothing.
     assert (await cog.run_due()).posted == 0
-    assert await cog.delivery.deliver_due(1) is None
+    await bot.agenda.run_now()
     assert len(bot_posts(sim, world.papers)) == 1
 
 
@@ -167,9 +167,8 @@ async def test_restart_just_after_a_post_sends_nothing_more(
 
     clock.advance(timedelta(seconds=30))
     bot = await harness.restart()
-    report = await paper_club(bot).caught_up()
-    assert report is not None and report.posted == 0
-    assert bot.scheduler.get_job(job_id(1)) is not None
+    await bot.settled()
+    assert await bot.agenda.earliest() == DUE + WEEK
     assert len(bot_posts(sim, world.papers)) == 1
 
 
@@ -182,8 +181,7 @@ async def test_restart_across_the_due_time_posts_once_late(
 
     clock.set(DUE + timedelta(hours=2))
     bot = await harness.start()
-    report = await paper_club(bot).caught_up()
-    assert report is not None and report.outcomes[Outcome.POSTED_LATE] == 1
+    await bot.settled()
     [post] = bot_posts(sim, world.papers)
     assert "Posted late" in post.content
     assert f"<t:{int(DUE.timestamp())}:f>" in post.content
@@ -193,7 +191,7 @@ async def test_restart_across_the_due_time_posts_once_late(
     assert (await paper_club(bot).run_due()).posted == 0
     clock.advance(timedelta(minutes=5))
     bot = await harness.restart()
-    await paper_club(bot).caught_up()
+    await bot.settled()
     assert len(bot_posts(sim, world.papers)) == 1
 
 
@@ -207,13 +205,12 @@ async def test_down_more_than_six_hours_skips_and_next_week_fires(
     clock.set(DUE + timedelta(hours=6, minutes=1))
     bot = await harness.start()
     cog = paper_club(bot)
-    report = await cog.caught_up()
-    assert report is not None and report.outcomes[Outcome.SKIPPED] == 1
+    await bot.settled()
     assert bot_posts(sim, world.papers) == []
     assert await cog.repo.claims(1) == [(DUE, True, "skipped")]
 
     clock.set(DUE + WEEK)
-    assert (await cog.run_due()).outcomes[Outcome.POSTED] == 1
+    assert (await cog.run_due()).posted == 1
     [post] = bot_posts(sim, world.papers)
     assert "Posted late" not in post.content
     # The skipped week's paper was not used up: it is the first reading-list paper.
@@ -243,17 +240,17 @@ async def test_deleted_channel_pauses_tells_admins_once_other_guilds_go_on(
 
     clock.set(DUE)
     report = await cog.run_due()
-    assert report.outcomes[Outcome.PAUSED] == 1
-    assert report.outcomes[Outcome.POSTED] == 1
+    assert report.posted == 1
+    assert (await cog.repo.schedule(1)).paused  # type: ignore[union-attr]
     assert len(bot_posts(sim, other_channel)) == 1
     notices = bot_posts(sim, world.general)
     assert len(notices) == 1
     assert "paused" in notices[0].content and "no longer exists" in notices[0].content
-    assert "/paper schedule" in notices[0].content
+    assert "/admin paper schedule" in notices[0].content
 
     clock.set(DUE + WEEK)
     report = await cog.run_due()
-    assert report.outcomes == {Outcome.POSTED: 1}
+    assert report.posted == 1
     assert len(bot_posts(sim, other_channel)) == 2
     assert len(bot_posts(sim, world.general)) == 1  # told once
     assert bot_posts(sim, world.papers) == []
@@ -268,7 +265,7 @@ async def test_lost_permission_pauses_and_rescheduling_resumes(
     sim.set_bot_permissions(world.papers, allow_send=False)
 
     clock.set(DUE)
-    assert (await cog.run_due()).outcomes == {Outcome.PAUSED: 1}
+    assert (await cog.run_due()).posted == 0
     [notice] = bot_posts(sim, world.general)
     assert "can no longer post" in notice.content
     assert (await cog.repo.schedule(1)).paused  # type: ignore[union-attr]
@@ -288,7 +285,7 @@ async def test_lost_permission_pauses_and_rescheduling_resumes(
     res = await schedule_posts(sim, world.guild, world.admin, world.papers)
     assert "Updated" in res.content
     clock.set(DUE + 2 * WEEK)
-    assert (await cog.run_due()).outcomes == {Outcome.POSTED: 1}
+    assert (await cog.run_due()).posted == 1
     # The paper that could not be posted was not used up.
     assert bot_posts(sim, world.papers)[0].embeds[0]["url"] == ALEXNET_URL
 
@@ -301,7 +298,7 @@ async def test_admins_get_a_dm_when_the_system_channel_refuses_too(
     sim.set_bot_permissions(world.papers, allow_send=False)
     sim.set_bot_permissions(world.general, allow_send=False)
     clock.set(DUE)
-    assert (await paper_club(bot).run_due()).outcomes == {Outcome.PAUSED: 1}
+    assert (await paper_club(bot).run_due()).posted == 0
     [dm] = sim.dms_to(world.admin)
     assert "paused" in dm.content
 
@@ -316,12 +313,12 @@ async def test_rate_limit_and_server_error_are_retried_without_a_duplicate(
 
     sim.fail("POST", route, 429, times=1, retry_after=0.05)
     clock.set(DUE)
-    assert (await cog.run_due()).outcomes == {Outcome.POSTED: 1}
+    assert (await cog.run_due()).posted == 1
     assert len(bot_posts(sim, world.papers)) == 1
 
     sim.fail("POST", route, 503, times=1)
     clock.set(DUE + WEEK)
-    assert (await cog.run_due()).outcomes == {Outcome.POSTED: 1}
+    assert (await cog.run_due()).posted == 1
     assert len(bot_posts(sim, world.papers)) == 2
     path = f"/channels/{world.papers.id}/messages"
     statuses = [r.status for r in sim.requests if r.method == "POST" and r.path == path]
@@ -330,8 +327,8 @@ async def test_rate_limit_and_server_error_are_retried_without_a_duplicate(
     # answers a repeated send with the message it already made.
     bodies = [b for m, p, b in sim.request_bodies if m == "POST" and p.endswith(path)]
     assert [(b["nonce"], b["enforce_nonce"]) for b in bodies] == [
-        ("paper-1", True),
-        ("paper-2", True),
+        ("studybot-1", True),
+        ("studybot-2", True),
     ]
 
 
@@ -346,7 +343,7 @@ async def test_failed_thread_creation_still_leaves_the_post(
     await schedule_posts(sim, world.guild, world.admin, world.papers)
     sim.fail("POST", r"^/channels/\d+/messages/\d+/threads$", 403, times=1)
     clock.set(DUE)
-    assert (await paper_club(bot).run_due()).outcomes == {Outcome.POSTED: 1}
+    assert (await paper_club(bot).run_due()).posted == 1
     [post] = bot_posts(sim, world.papers)
     assert post.thread is None
     res = await sim.invoke(world.guild, world.alice, "paper current")
@@ -354,41 +351,44 @@ async def test_failed_thread_creation_still_leaves_the_post(
     assert error_log.records == []
 
 
-async def test_jobs_are_armed_from_the_table_and_removed_on_unschedule(
+async def test_the_agenda_wakes_at_the_earliest_due_time_from_the_table(
     harness: BotHarness, world: World, sim: DiscordSimulator, clock: FakeClock
 ) -> None:
     bot = await harness.start()
+    berlin = parse_timezone("Europe/Berlin")
     await schedule_posts(sim, world.guild, world.admin, world.papers, time="02:30", weekday=6)
-    job = bot.scheduler.get_job(job_id(1))
-    assert job is not None
-    assert str(job.trigger.timezone) == "Europe/Berlin"
-    assert "day_of_week='6', hour='2', minute='30'" in repr(job.trigger)
+    sunday = next_occurrence(clock(), 6, datetime.strptime("02:30", "%H:%M").time(), berlin)
+    assert sunday == datetime(2026, 11, 29, 1, 30, tzinfo=UTC)
+    assert await bot.agenda.earliest() == sunday
+    assert bot.agenda.armed_for == clock() + MAX_SLEEP  # it wakes at least every few minutes
+    # One job for every schedule, none per schedule.
+    assert [job.id for job in bot.scheduler.get_jobs() if job.id != "db:checkpoint"] == ["agenda"]
 
     bot = await harness.restart()
-    job = bot.scheduler.get_job(job_id(1))
-    assert job is not None and "hour='2', minute='30'" in repr(job.trigger)
+    await bot.settled()
+    assert await bot.agenda.earliest() == sunday
 
-    await schedule_posts(sim, world.guild, world.admin, world.papers, time="19:15", weekday=2)
-    assert "hour='19', minute='15'" in repr(bot.scheduler.get_job(job_id(1)).trigger)
+    other = sim.add_channel(world.guild, "evening")
+    await schedule_posts(sim, world.guild, world.admin, other, time="19:15", weekday=2)
+    assert await bot.agenda.earliest() == datetime(2026, 11, 25, 18, 15, tzinfo=UTC)
 
-    res = await sim.invoke(world.guild, world.admin, "paper unschedule", {"channel": world.papers})
+    res = await sim.invoke(world.guild, world.admin, "paper unschedule", {"channel": other})
     assert res.ephemeral and "Stopped" in res.content
-    assert bot.scheduler.get_job(job_id(1)) is None
-    bot = await harness.restart()
-    assert [j.id for j in bot.scheduler.get_jobs() if j.id.startswith("papers:")] == []
+    assert await bot.agenda.earliest() == sunday
+    clock.set(sunday - timedelta(minutes=1))
+    assert await bot.agenda.rearm() == sunday
 
 
-async def test_the_job_itself_delivers_once(
+async def test_the_agenda_job_itself_delivers_once(
     harness: BotHarness, world: World, sim: DiscordSimulator, clock: FakeClock
 ) -> None:
     bot = await harness.start()
     await schedule_posts(sim, world.guild, world.admin, world.papers)
-    job = bot.scheduler.get_job(job_id(1))
-    assert job is not None
     clock.set(DUE + timedelta(seconds=2))
-    assert await job.func(*job.args) == Outcome.POSTED
-    assert await job.func(*job.args) is None
+    await bot.agenda.run_now()
+    await bot.agenda.run_now()
     assert len(bot_posts(sim, world.papers)) == 1
+    assert await bot.agenda.earliest() == DUE + WEEK
 
 
 async def test_a_week_with_nothing_left_says_so_without_a_ping(

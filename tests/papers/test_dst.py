@@ -1,8 +1,9 @@
 """Daylight-saving changes neither skip nor double a week (Berlin and New York, both changes).
 
-The fake clock walks in 30-minute steps (every schedule here falls on that grid in UTC) and the
-due run is called at every step, as the scheduler's jobs would be — including twice around
-Berlin's repeated 02:00-03:00 hour in October, when APScheduler itself fires twice.
+The real path: the agenda arms its one APScheduler job at the earliest due time it reads from
+the schedules table; the test moves the injectable clock to that moment and lets the job fire,
+as time passing would. Each wake is followed by a second one half an hour later (a repeated
+wall-clock hour, a doubled wake), which must post nothing.
 """
 
 from __future__ import annotations
@@ -80,7 +81,6 @@ async def test_one_post_per_week_at_the_right_instant_across_dst(
 ) -> None:
     clock.set(start - timedelta(hours=1))
     bot = await harness.start()
-    cog = paper_club(bot)
     channels: dict[tuple[str, str], SimChannel] = {}
     for zone, at in expected:
         guild, admin = (
@@ -93,19 +93,24 @@ async def test_one_post_per_week_at_the_right_instant_across_dst(
 
     posted_at: dict[tuple[str, str], list[datetime]] = {key: [] for key in expected}
     seen = {key: 0 for key in expected}
-    moment = start
+    bot.agenda.max_sleep = timedelta(days=8)  # no safety wakes: only due times move the clock
+    moment = await bot.agenda.rearm()
+    assert moment is not None
     while moment < end:
-        clock.set(moment)
-        await cog.run_due()
-        for key, channel in channels.items():
-            count = len(bot_posts(sim, channel))
-            posted_at[key].extend([moment] * (count - seen[key]))
-            seen[key] = count
-        moment += timedelta(minutes=30)
+        for wake in (moment, moment + timedelta(minutes=30)):
+            clock.set(wake)
+            await bot.agenda.run_now()
+            for key, channel in channels.items():
+                count = len(bot_posts(sim, channel))
+                posted_at[key].extend([moment] * (count - seen[key]))
+                seen[key] = count
+        armed = bot.agenda.armed_for
+        assert armed is not None and armed > moment
+        moment = armed
 
     assert posted_at == expected
     for key, channel in channels.items():
         assert all("Posted late" not in m.content for m in bot_posts(sim, channel)), key
-    for schedule in await cog.repo.schedules():
-        claims = await cog.repo.claims(schedule.id)
+    for schedule in await paper_club(bot).repo.schedules():
+        claims = await paper_club(bot).repo.claims(schedule.id)
         assert all(status == "posted" and not late for _, late, status in claims)

@@ -17,7 +17,7 @@ from tests.simulator import DiscordSimulator
 DUE = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)
 
 
-async def test_concurrent_runs_and_jobs_post_each_occurrence_once(
+async def test_concurrent_runs_and_wakes_post_each_occurrence_once(
     harness: BotHarness, world: World, sim: DiscordSimulator, clock: FakeClock
 ) -> None:
     bot = await harness.start()
@@ -29,7 +29,8 @@ async def test_concurrent_runs_and_jobs_post_each_occurrence_once(
     await asyncio.gather(
         cog.run_due(),
         cog.run_due(),
-        *(cog.delivery.deliver_due(schedule.id) for schedule in await cog.repo.schedules()),
+        bot.agenda.run_now(),
+        bot.outbox.run(),
     )
     assert [len(bot_posts(sim, channel)) for channel in channels] == [1, 1, 1, 1]
     # One server, four channels: four different papers, none posted twice.
@@ -37,19 +38,23 @@ async def test_concurrent_runs_and_jobs_post_each_occurrence_once(
     assert len(titles) == 4
 
 
-async def test_a_fan_out_is_paced(
+async def test_a_fan_out_is_paced_by_the_one_rate_budget(
     harness: BotHarness, world: World, sim: DiscordSimulator, clock: FakeClock
 ) -> None:
     bot = await harness.start()
     cog = paper_club(bot)
-    channels = [sim.add_channel(world.guild, f"club-{n}") for n in range(5)]
+    channels = [sim.add_channel(world.guild, f"club-{n}") for n in range(10)]
     for channel in channels:
         await schedule_posts(sim, world.guild, world.admin, channel)
-    cog.delivery.requests_per_second = 40
     clock.set(DUE)
+    taken = bot.budget.taken
     started = time.perf_counter()
-    assert (await cog.run_due()).posted == 5
-    assert time.perf_counter() - started >= 9 / 40  # 10 requests, 1/40 s apart
+    assert (await cog.run_due()).posted == 10
+    elapsed = time.perf_counter() - started
+    # 20 requests (a message and a thread each) through the budget: after its burst, one per
+    # 1/rate seconds.
+    assert bot.budget.taken - taken == 20
+    assert elapsed >= (20 - bot.budget.burst) / bot.budget.rate
 
 
 async def test_rate_limit_buckets_are_swept_once_per_doubling() -> None:
