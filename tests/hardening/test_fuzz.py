@@ -282,9 +282,10 @@ async def start_world(tmp_path: Path, errors: ErrorLog) -> tuple[Fuzzing, FakeAr
         discord_api_base=sim.api_base,
         discord_gateway_url=sim.gateway_url,
         arxiv_api_base=arxiv.base_url,
+        arxiv_min_interval_seconds=0,
         kaggle_api_base="http://127.0.0.1:9",
     )
-    harness = BotHarness(sim, settings_, FakeClock(START), options={"arxiv_min_interval": 0})
+    harness = BotHarness(sim, settings_, FakeClock(START))
     await harness.start()
     world = Fuzzing(
         sim=sim,
