@@ -17,6 +17,10 @@ Figures:
   round-robin. Goal: median within 3x of the floor.
 * 1,000 members sending /done at once (asyncio.gather): how many were acknowledged, how many
   are on disk afterwards, and the throughput.
+* What durability costs: the bot's connection runs `synchronous = FULL` (every commit syncs
+  the write-ahead log before /done replies). Each round also times one /done with the same
+  connection switched to `NORMAL` (the log synced only at checkpoints: an acknowledged /done
+  can be lost on power loss), and a second rush runs under `NORMAL`: the baselines.
 """
 
 from __future__ import annotations
@@ -36,7 +40,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from benchmarks.common import Figure, Report, bench_world, latency_figures, percentile
+from benchmarks.common import (
+    Figure,
+    Report,
+    bench_world,
+    latency_figures,
+    median,
+    percentile,
+)
 from bot.clock import FakeClock
 from bot.database import Database, load_migrations
 from cogs.progress.repo import LEVELS_SQL, ME_SQL, PAGE_SQL, ProgressRepo
@@ -354,7 +365,7 @@ async def sim_figures(
     candidates = rng.sample(range(MEMBERS), 4 * (rounds + rush) + 50)
     users = [USER_BASE + offset for offset in candidates if offset % 997]
     pending = pending_sections(path, users, section_ids)
-    users = [user for user in users if pending[user]]
+    users = [user for user in users if len(pending[user]) >= 2]
     callers, doers, rushers = users[:20], users[20 : 20 + rounds + 30], users[-rush:]
     members: dict[int, SimUser] = {}
     holder: dict[str, SimGuild] = {}
@@ -375,10 +386,22 @@ async def sim_figures(
             assert res.latency is not None, f"/{command} got no answer"
             return res.latency
 
+        db = world.bot.db
+        assert await db.fetch_value("PRAGMA synchronous") == 2, "the bot should run FULL"
+
+        async def done_without_sync(user_id: int, section_id: str) -> float:
+            """One /done with the log synced only at checkpoints (the baseline)."""
+            await db.execute("PRAGMA synchronous = NORMAL")
+            try:
+                return await latency(user_id, "done", {"section": section_id})
+            finally:
+                await db.execute("PRAGMA synchronous = FULL")
+
         done_queue = iter(doers)
         floor: list[float] = []
         boards: dict[str, list[float]] = {"week": [], "month": [], "all": []}
         marks: list[float] = []
+        marks_normal: list[float] = []
         for n in range(rounds + 20):
             caller = callers[n % len(callers)]
             doer = next(done_queue)
@@ -388,6 +411,7 @@ async def sim_figures(
                 await latency(caller, "progress", {"period": "week"}),
                 await latency(caller, "progress", {"period": "month"}),
                 await latency(doer, "done", {"section": pending[doer][0]}),
+                await done_without_sync(doer, pending[doer][1]),
             ]
             if n < 20:
                 continue  # warm-up
@@ -396,19 +420,47 @@ async def sim_figures(
             boards["week"].append(samples[2])
             boards["month"].append(samples[3])
             marks.append(samples[4])
+            marks_normal.append(samples[5])
         for period, values in boards.items():
             latency_figures(report, f"/progress {period} (simulator)", values, floor, SIM_GOAL)
         latency_figures(report, "/done (simulator)", marks, floor, SIM_GOAL)
+        for stat, fn in (("median", median), ("p99", lambda s: percentile(s, 99))):
+            report.add(
+                Figure(
+                    f"/done (simulator) {stat}, synchronous=FULL",
+                    fn(marks) * 1000,
+                    "ms",
+                    baseline=fn(marks_normal) * 1000,
+                    baseline_name="synchronous=NORMAL",
+                    note="the price of syncing the log before each reply"
+                    if stat == "median"
+                    else "",
+                )
+            )
 
-        started = time.perf_counter()
-        results = await asyncio.gather(
-            *(
-                sim.invoke(guild, members[user], "done", {"section": pending[user][0]}, timeout=60)
-                for user in rushers
-            ),
-            return_exceptions=True,
-        )
-        wall = time.perf_counter() - started
+        async def rush(section: int) -> tuple[list[Any], float]:
+            started = time.perf_counter()
+            answers = await asyncio.gather(
+                *(
+                    sim.invoke(
+                        guild,
+                        members[user],
+                        "done",
+                        {"section": pending[user][section]},
+                        timeout=60,
+                    )
+                    for user in rushers
+                ),
+                return_exceptions=True,
+            )
+            return answers, time.perf_counter() - started
+
+        results, wall = await rush(0)
+        await db.execute("PRAGMA synchronous = NORMAL")
+        try:
+            results_normal, wall_normal = await rush(1)
+        finally:
+            await db.execute("PRAGMA synchronous = FULL")
         acknowledged = [
             user
             for user, res in zip(rushers, results, strict=True)
@@ -450,7 +502,23 @@ async def sim_figures(
             ok=on_disk >= len(acknowledged),
         )
     )
-    report.add(Figure("simultaneous /done throughput", len(rushers) / wall, "/done per s"))
+    report.add(
+        Figure(
+            "simultaneous /done throughput, synchronous=FULL",
+            len(rushers) / wall,
+            "/done per s",
+            baseline=len(rushers) / wall_normal,
+            baseline_name="synchronous=NORMAL",
+            note=f"NORMAL rush: {_acknowledged(results_normal)} of {len(rushers)} acknowledged",
+        )
+    )
+
+
+def _acknowledged(results: list[Any]) -> int:
+    """How many answers of a rush said the section was marked."""
+    return sum(
+        1 for res in results if not isinstance(res, BaseException) and "Marked" in res.content
+    )
 
 
 async def run(profile: str = "quick") -> Report:
