@@ -20,6 +20,10 @@ log = logging.getLogger(__name__)
 
 MIGRATION_NAME = re.compile(r"^(\d{4})_[a-z0-9_]+\.sql$")
 BUSY_TIMEOUT_MS = 5000
+# In WAL mode, NORMAL syncs the log only at checkpoints: a commit that was acknowledged can
+# vanish on power loss. FULL syncs the log at every commit, before the commit returns, so a
+# reply sent after a write means the write is on disk.
+SYNCHRONOUS = "FULL"
 
 
 class DatabaseError(Exception):
@@ -32,6 +36,18 @@ def _explain(exc: BaseException) -> str:
     if any(word in text for word in ("disk I/O", "disk is full", "readonly", "unable to open")):
         text += " (is the disk full, or the file or its folder read-only?)"
     return text
+
+
+def open_file(path: Path | str, mode: str) -> sqlite3.Connection:
+    """A plain sqlite3 connection to an existing file (`mode` "ro" or "rw"), never creating it.
+
+    The path goes into a `file:` URI, so it is URL-quoted: a folder named `a?b`, `#1` or `50%`
+    must not turn into query parameters, a fragment or an escape.
+    """
+    uri = f"file:{quote(str(Path(path).resolve()))}?mode={mode}"
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
+    return conn
 
 
 @dataclass(frozen=True)
@@ -87,7 +103,7 @@ class Database:
             if str(next(iter(mode))[0]).lower() != "wal":
                 log.warning("SQLite refused WAL mode for %s", self.path)
             await self._conn.execute("PRAGMA foreign_keys = ON")
-            await self._conn.execute("PRAGMA synchronous = NORMAL")
+            await self._conn.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
             # Checkpoints run from a second connection off the event loop's path
             # (`checkpoint`, scheduled by the bot); on this connection they stalled a command.
             await self._conn.execute("PRAGMA wal_autocheckpoint = 0")
@@ -208,8 +224,7 @@ class Database:
 
         def run() -> None:
             # mode=rw: never create a file that was moved away or deleted meanwhile
-            uri = f"file:{quote(str(self.path.resolve()))}?mode=rw"
-            conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+            conn = open_file(self.path, "rw")
             try:
                 conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
             finally:
@@ -245,9 +260,10 @@ def backup(source: Path | str, destination: Path | str) -> int:
         raise DatabaseError("the backup must go to a different file than the database")
     dest_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        src = sqlite3.connect(f"file:{src_path}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_MS / 1000)
+        src = open_file(src_path, "ro")
         try:
             dest = sqlite3.connect(dest_path)
+            dest.execute(f"PRAGMA synchronous = {SYNCHRONOUS}")
             try:
                 src.backup(dest)
                 pages = int(dest.execute("PRAGMA page_count").fetchone()[0])

@@ -42,15 +42,51 @@ def _unwrap(error: BaseException) -> BaseException:
     return error
 
 
+# Where Discord's client names a permission differently from discord.py's flag.
+_PERMISSION_LABELS = {
+    "manage_guild": "Manage Server",
+    "view_channel": "View Channels",
+    "read_messages": "View Channels",
+    "view_guild_insights": "View Server Insights",
+    "mention_everyone": "Mention Everyone",
+    "moderate_members": "Timeout Members",
+    "use_application_commands": "Use Application Commands",
+    "manage_expressions": "Manage Expressions",
+    "manage_emojis": "Manage Expressions",
+    "manage_emojis_and_stickers": "Manage Expressions",
+    "external_emojis": "Use External Emojis",
+    "use_external_emojis": "Use External Emojis",
+    "external_stickers": "Use External Stickers",
+    "use_external_stickers": "Use External Stickers",
+    "send_tts_messages": "Send Text-to-Speech Messages",
+    "use_voice_activation": "Use Voice Activity",
+}
+
+
+def permission_label(flag: str) -> str:
+    """A permission as Discord shows it: `manage_roles` → "Manage Roles"."""
+    return _PERMISSION_LABELS.get(flag, flag.replace("_", " ").title())
+
+
+def permission_list(flags: list[str]) -> str:
+    """Permission names joined for a sentence: "Manage Roles and Manage Server"."""
+    labels = list(dict.fromkeys(permission_label(flag) for flag in flags))
+    if len(labels) <= 1:
+        return "".join(labels)
+    return ", ".join(labels[:-1]) + " and " + labels[-1]
+
+
 def describe_check_failure(error: app_commands.AppCommandError) -> str | None:
     """The message for discord.py's own check and cooldown failures, if it is one."""
     if isinstance(error, app_commands.NoPrivateMessage):
         return "StudyBot's commands work inside a server, not in direct messages."
     if isinstance(error, app_commands.MissingPermissions):
-        return "You need the Manage Server permission for this command."
+        missing = error.missing_permissions
+        noun = "permission" if len(missing) == 1 else "permissions"
+        return f"You need the {permission_list(missing)} {noun} for this command."
     if isinstance(error, app_commands.BotMissingPermissions):
-        missing = ", ".join(p.replace("_", " ") for p in error.missing_permissions)
-        return f"StudyBot is missing permissions here: {missing}. Ask an admin to grant them."
+        lacking = permission_list(error.missing_permissions)
+        return f"StudyBot is missing permissions here: {lacking}. Ask an admin to grant them."
     if isinstance(error, app_commands.CommandOnCooldown):
         return f"Slow down a little: try again in {error.retry_after:.0f} s."
     if isinstance(error, app_commands.CommandNotFound | app_commands.CommandSignatureMismatch):

@@ -49,6 +49,13 @@ class Settings(BaseSettings):
         60, validation_alias=_env("STUDYBOT_KAGGLE_POLL_MINUTES"), ge=1, le=7 * 24 * 60
     )
     arxiv_api_base: str = Field(ARXIV_API_BASE, validation_alias=_env("ARXIV_API_BASE"))
+    # arXiv asks for at most one request every 3 seconds; a mirror of one's own may allow more.
+    arxiv_min_interval_seconds: float = Field(
+        3.0, validation_alias=_env("ARXIV_MIN_INTERVAL_SECONDS"), ge=0, le=60
+    )
+    arxiv_timeout_seconds: float = Field(
+        10.0, validation_alias=_env("ARXIV_TIMEOUT_SECONDS"), gt=0, le=120
+    )
 
     @field_validator("log_level", mode="before")
     @classmethod

@@ -109,7 +109,12 @@ class Paginator(OwnedView):
 
 
 class ConfirmView(OwnedView):
-    """A confirm / cancel pair that runs an action once, only for its owner."""
+    """A confirm / cancel pair that runs an action once, only for its owner.
+
+    Confirming acknowledges the press at once (a deferred update: Discord shows the button
+    working) and only then runs the action, which may take longer than Discord's 3-second
+    window; the prompt is then edited to say what the action did.
+    """
 
     def __init__(
         self,
@@ -127,7 +132,6 @@ class ConfirmView(OwnedView):
         self.done = False
 
     def _finish(self) -> None:
-        self.done = True
         for item in self.children:
             if isinstance(item, discord.ui.Button):
                 item.disabled = True
@@ -137,17 +141,31 @@ class ConfirmView(OwnedView):
     async def confirm(
         self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]
     ) -> None:
-        """Run the action and say what it did."""
+        """Acknowledge, run the action and say what it did."""
         if self.done:
+            # Pressed again while the action runs: acknowledge, do nothing twice.
+            await interaction.response.defer()
             return
+        self.done = True
+        await interaction.response.defer()
+        try:
+            result = await self.action(interaction)
+        except Exception:
+            # Grey the buttons out; the one error path then follows up with what went wrong.
+            self._finish()
+            await interaction.edit_original_response(view=self)
+            raise
         self._finish()
-        result = await self.action(interaction)
-        await interaction.response.edit_message(content=result, embed=None, view=self)
+        await interaction.edit_original_response(content=result, embed=None, view=self)
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
     async def cancel(
         self, interaction: discord.Interaction[Any], button: discord.ui.Button[Any]
     ) -> None:
-        """Leave everything as it is."""
+        """Leave everything as it is (too late once the action has started)."""
+        if self.done:
+            await interaction.response.defer()
+            return
+        self.done = True
         self._finish()
         await interaction.response.edit_message(content=self.cancelled_text, view=self)

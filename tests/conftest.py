@@ -177,7 +177,10 @@ async def fake_arxiv() -> AsyncIterator[FakeArxiv]:
 
 @pytest.fixture
 def settings(tmp_path: Path, sim: DiscordSimulator, fake_arxiv: FakeArxiv) -> Settings:
-    """Settings pointing every outside service at local fakes; no .env is read."""
+    """Settings pointing every outside service at local fakes; no .env is read.
+
+    The local fake arXiv needs none of the real one's 3-second spacing between requests.
+    """
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         discord_token=SecretStr(TOKEN),
@@ -185,6 +188,7 @@ def settings(tmp_path: Path, sim: DiscordSimulator, fake_arxiv: FakeArxiv) -> Se
         discord_api_base=sim.api_base,
         discord_gateway_url=sim.gateway_url,
         arxiv_api_base=fake_arxiv.base_url,
+        arxiv_min_interval_seconds=0,
         kaggle_api_base="http://127.0.0.1:9",
     )
 

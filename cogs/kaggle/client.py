@@ -2,9 +2,10 @@
 
 Kaggle's current API is RPC-style: every call is a JSON `POST` to
 `{base}/v1/{service}/{method}`, authenticated with an API token (`Authorization: Bearer …`)
-or a legacy username + key pair (HTTP Basic). The request fields and enum spellings below
-follow Kaggle's own SDK (`kagglesdk`), which serialises an enum such as
-`CompetitionListTab.COMPETITION_LIST_TAB_GENERAL` as the lower-case tail `"general"`.
+or a legacy username + key pair (HTTP Basic). The request body is what Kaggle's own SDK
+(`kagglesdk` 0.1.38) sends: camelCase field names, every enum written as its full name
+(`"COMPETITION_LIST_TAB_GENERAL"`, never a short form such as `"general"`), and fields left at
+their default left out.
 """
 
 from __future__ import annotations
@@ -37,17 +38,17 @@ KAGGLE_API_BASE = "https://api.kaggle.com"
 LIST_COMPETITIONS_PATH = "/v1/competitions.CompetitionApiService/ListCompetitions"
 COMPETITION_URL = "https://www.kaggle.com/competitions/{slug}"
 
-# kagglesdk's wire spelling of CompetitionListTab.COMPETITION_LIST_TAB_GENERAL: the
-# competitions anyone can enter (as opposed to "entered", "hosted", "everything", …).
-GROUP_GENERAL = "general"
-# kagglesdk's wire spelling of CompetitionSortBy.COMPETITION_SORT_BY_RECENTLY_CREATED.
-SORT_RECENTLY_CREATED = "recently_created"
-# Our category names → kagglesdk's wire spelling of HostSegment.HOST_SEGMENT_<NAME>.
+# kagglesdk writes an enum as its `.name`. CompetitionListTab.COMPETITION_LIST_TAB_GENERAL:
+# the competitions anyone can enter (as opposed to entered, hosted, everything, …).
+GROUP_GENERAL = "COMPETITION_LIST_TAB_GENERAL"
+SORT_RECENTLY_CREATED = "COMPETITION_SORT_BY_RECENTLY_CREATED"
+# Our category names → HostSegment names. "all" is HOST_SEGMENT_UNSPECIFIED, the field's
+# default, which the SDK leaves out of the body; so do we.
 CATEGORY_FILTERS: dict[str, str] = {
-    "featured": "featured",
-    "research": "research",
-    "playground": "playground",
-    "getting-started": "getting_started",
+    "featured": "HOST_SEGMENT_FEATURED",
+    "research": "HOST_SEGMENT_RESEARCH",
+    "playground": "HOST_SEGMENT_PLAYGROUND",
+    "getting-started": "HOST_SEGMENT_GETTING_STARTED",
 }
 # Neither a Retry-After header nor the exponential backoff may make us wait longer than this.
 MAX_RETRY_DELAY = 60.0
@@ -429,7 +430,7 @@ class KaggleClient:
 
     @staticmethod
     def _category_filter(category: str | None) -> str | None:
-        """Kaggle's spelling of a category filter; None means every category."""
+        """The HostSegment name of a category filter; None means every category."""
         if category is None:
             return None
         name = normalise_category(category)

@@ -84,8 +84,8 @@ class PaperClub(commands.Cog, name="PaperClub"):
         self.arxiv = ArxivClient(
             bot.settings.arxiv_api_base,
             session=bot.http_session,
-            min_interval=float(getattr(bot, "arxiv_min_interval", 3.0)),
-            timeout=float(getattr(bot, "arxiv_timeout", 10.0)),
+            min_interval=bot.settings.arxiv_min_interval_seconds,
+            timeout=bot.settings.arxiv_timeout_seconds,
         )
         self.catalogue = PaperCatalogue(self.repo, self.arxiv, self.reading_list, bot.clock)
         self.delivery = PaperDelivery(

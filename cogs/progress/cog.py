@@ -245,17 +245,22 @@ class Progress(commands.Cog, name="Progress"):
                 "Bots don't work through the roadmap. Pick a member, or leave `member` empty "
                 "for your own card."
             )
-        now = self.bot.clock()
-        await self._refresh_name(interaction, guild_id)
-        if target.id != interaction.user.id:
-            await self.repo.refresh_name(guild_id, target.id, target.display_name, now)
-        record = await self.repo.member(guild_id, target.id)
         own = target.id == interaction.user.id
-        if record is not None and record.hidden and not own:
+        # One read decides who may see the card; everything slower (name updates, the facts,
+        # rendering and uploading the PNG) comes after the acknowledgement, so the card never
+        # risks Discord's 3-second window. The deferral already fixes the card's visibility.
+        record = await self.repo.member(guild_id, target.id)
+        hidden = record is not None and record.hidden
+        if hidden and not own:
             raise UserFacingError(
                 f"{plain(target.display_name)} keeps their progress private, so there is no "
                 "card to show. Try `/rank` for your own."
             )
+        await interaction.response.defer(thinking=True, ephemeral=hidden)
+        now = self.bot.clock()
+        await self._refresh_name(interaction, guild_id)
+        if not own:
+            await self.repo.refresh_name(guild_id, target.id, target.display_name, now)
         facts = await self._rank_facts(guild_id, target, record)
         png = await asyncio.to_thread(render_card, facts)
         file = discord.File(
@@ -263,10 +268,10 @@ class Progress(commands.Cog, name="Progress"):
             filename=CARD_FILE,
             description=f"Progress card: {facts.percent}% of the roadmap",
         )
-        await interaction.response.send_message(
+        await interaction.followup.send(
             embed=embeds.rank_embed(facts, CARD_FILE),
             file=file,
-            ephemeral=facts.hidden,
+            ephemeral=hidden,
             allowed_mentions=NONE,
         )
 

@@ -521,8 +521,19 @@ class ProgressRepo:
         changes = []
         for request, inserted, stamp, done, hidden in outcomes:
             here = levels[request.guild_id]
-            rank = None if hidden or done == 0 else rank_of(here, done)
-            size = 0 if hidden else sum(level.members for level in here)
+            rank, size = None, 0
+            if not hidden:
+                rank = None if done == 0 else rank_of(here, done)
+                size = sum(level.members for level in here)
+                # Every reply is ranked on the board as committed, but a member twice in the
+                # batch sits there at their final count: an earlier reply takes them off that
+                # spot and puts them at the count it reports, never above themselves.
+                final = states[(request.guild_id, request.user_id)].counted(self.counted)
+                if final > done:
+                    if rank is not None:
+                        rank -= 1
+                    if done == 0:
+                        size -= 1
             standing = Standing(done, len(self.counted), hidden, rank, size)
             changes.append(Change(inserted, standing, parse_db_time(stamp)))
         return changes

@@ -5,10 +5,11 @@ from __future__ import annotations
 import sqlite3
 import subprocess
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 
-from bot.database import Database, DatabaseError, backup, load_migrations
+from bot.database import Database, DatabaseError, backup, load_migrations, open_file
 
 
 def write_migrations(folder: Path, files: dict[str, str]) -> Path:
@@ -38,6 +39,9 @@ async def test_shipped_migrations_apply_and_set_pragmas(tmp_path: Path) -> None:
         assert (await db.fetch_value("PRAGMA journal_mode")) == "wal"
         assert (await db.fetch_value("PRAGMA foreign_keys")) == 1
         assert (await db.fetch_value("PRAGMA busy_timeout")) == 5000
+        # 2 is FULL: in WAL mode every commit syncs the log before it returns (NORMAL, 1,
+        # syncs only at checkpoints, so an acknowledged write could vanish on power loss).
+        assert (await db.fetch_value("PRAGMA synchronous")) == 2
         # a second run applies nothing
         assert await db.migrate() == []
     assert "meta" in tables(path)
@@ -154,3 +158,49 @@ async def test_checkpoint_never_creates_a_missing_file(tmp_path: Path) -> None:
         path.rename(moved)
         await db.checkpoint()  # logs a warning, raises nothing
         assert not path.exists()
+
+
+# A folder name that breaks an unquoted `file:` URI: `?` starts the query, `#` the fragment,
+# and `%41` would be read as an escaped "A".
+ODD_FOLDER = "study?group#1 100%41 done"
+
+
+async def test_side_connections_sync_every_commit_too(tmp_path: Path) -> None:
+    path = tmp_path / ODD_FOLDER / "db.sqlite"
+    async with Database(path) as db:
+        await db.migrate()
+        for mode in ("ro", "rw"):
+            conn = open_file(path, mode)
+            try:
+                assert conn.execute("PRAGMA synchronous").fetchone() == (2,)
+                assert conn.execute("PRAGMA database_list").fetchone()[2] == str(path)
+            finally:
+                conn.close()
+
+
+def test_side_connections_never_create_a_file(tmp_path: Path) -> None:
+    with pytest.raises(sqlite3.OperationalError):
+        open_file(tmp_path / "missing.db", "rw")
+    assert not (tmp_path / "missing.db").exists()
+
+
+async def test_backup_and_checkpoint_work_under_a_folder_that_needs_quoting(
+    tmp_path: Path,
+) -> None:
+    folder = tmp_path / ODD_FOLDER
+    path = folder / "live.db"
+    async with Database(path) as db:
+        await db.migrate()
+        await db.set_meta("greeting", "hello")
+        await db.checkpoint()
+        # the checkpoint reached the main file (immutable=1 ignores the write-ahead log)
+        main_file = f"file:{quote(str(path))}?immutable=1"
+        with sqlite3.connect(main_file, uri=True) as conn:
+            greeting = conn.execute("SELECT value FROM meta WHERE key='greeting'").fetchone()
+        assert greeting == ("hello",)
+        pages = backup(path, folder / "copy #2.db")
+        assert pages > 0
+    with sqlite3.connect(folder / "copy #2.db") as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key='greeting'").fetchone() == ("hello",)
+    # nothing was created beside the folder by a misread URI
+    assert sorted(p.name for p in tmp_path.iterdir()) == [ODD_FOLDER]

@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 
 from bot.settings import Settings, SettingsError, load_settings
+from tests.conftest import BotHarness, World
+from tests.fakes.arxiv import FakeArxiv
+from tests.simulator import DiscordSimulator
 
 
 def test_defaults_match_the_spec(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -68,3 +71,62 @@ def test_invalid_setting_is_one_clear_line(
     message = str(info.value)
     assert expected in message
     assert "\n" not in message
+
+
+def test_arxiv_pacing_and_timeout_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.chdir(tmp_path)
+    for name in ("ARXIV_MIN_INTERVAL_SECONDS", "ARXIV_TIMEOUT_SECONDS"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings()
+    assert settings.arxiv_min_interval_seconds == 3.0  # what arXiv asks of its clients
+    assert settings.arxiv_timeout_seconds == 10.0
+    monkeypatch.setenv("ARXIV_MIN_INTERVAL_SECONDS", "4.5")
+    monkeypatch.setenv("ARXIV_TIMEOUT_SECONDS", "20")
+    settings = Settings()
+    assert settings.arxiv_min_interval_seconds == 4.5
+    assert settings.arxiv_timeout_seconds == 20.0
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("ARXIV_MIN_INTERVAL_SECONDS", "-1"),
+        ("ARXIV_MIN_INTERVAL_SECONDS", "61"),
+        ("ARXIV_MIN_INTERVAL_SECONDS", "soon"),
+        ("ARXIV_TIMEOUT_SECONDS", "0"),
+        ("ARXIV_TIMEOUT_SECONDS", "121"),
+        ("ARXIV_TIMEOUT_SECONDS", "forever"),
+    ],
+)
+def test_arxiv_settings_out_of_range_are_one_clear_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, name: str, value: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv(name, value)
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert str(info.value).startswith(f"invalid setting {name}: ")
+    assert "\n" not in str(info.value)
+
+
+async def test_the_paper_club_paces_and_times_out_arxiv_as_set(
+    harness: BotHarness, world: World, sim: DiscordSimulator, fake_arxiv: FakeArxiv
+) -> None:
+    harness.cogs = ("cogs.papers",)
+    harness.settings = harness.settings.model_copy(
+        update={"arxiv_min_interval_seconds": 0.6, "arxiv_timeout_seconds": 0.4}
+    )
+    await harness.start()
+    for paper in ("1706.03762", "1512.03385"):
+        res = await sim.invoke(world.guild, world.alice, "paper suggest", {"paper": paper})
+        assert "in the queue" in res.text
+    first, second = fake_arxiv.requests[:2]
+    assert second.at - first.at >= 0.6
+
+    fake_arxiv.slow(2.0)
+    res = await sim.invoke(
+        world.guild, world.alice, "paper suggest", {"paper": "1409.0473"}, timeout=10
+    )
+    [reply] = await res.wait_followups(1)
+    assert reply.ephemeral
+    assert reply.content == "arXiv did not answer, try again later"

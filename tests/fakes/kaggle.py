@@ -3,7 +3,9 @@
 It answers `POST /v1/competitions.CompetitionApiService/ListCompetitions` the way Kaggle's
 API does (records in the shape of `tests/kaggle/data/kaggle-list-competitions.json`), one page
 at a time with an opaque `nextPageToken` that is empty on the last page. Every request must
-carry the configured credentials (Bearer token, or Basic username:key) or it gets a 401.
+carry the configured credentials (Bearer token, or Basic username:key) or it gets a 401, and
+a body that Kaggle's SDK would not send (an unknown key, a wrong type, an enum not written as
+its full name) gets a 400 with a Kaggle-style error body.
 
 Usage::
 
@@ -20,7 +22,7 @@ import base64
 import copy
 import json
 import secrets
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -30,20 +32,54 @@ from aiohttp import web
 LIST_COMPETITIONS_PATH = "/v1/competitions.CompetitionApiService/ListCompetitions"
 DEFAULT_DATA = Path(__file__).resolve().parent.parent / "kaggle" / "data" / "fake-competitions.json"
 
-# Category filters the fake understands, in every spelling a client might send (kagglesdk's
-# "getting_started", proto enum names, camelCase), mapped to the record categories they select.
-_CATEGORY_FILTERS = {
-    "featured": "featured",
-    "research": "research",
-    "playground": "playground",
-    "getting_started": "getting started",
-    "gettingstarted": "getting started",
-    "recruitment": "recruitment",
-    "masters": "masters",
-    "community": "community",
-    "analytics": "analytics",
+# The ListCompetitions request as Kaggle's API defines it (kagglesdk 0.1.38,
+# ApiListCompetitionsRequest): camelCase keys, enums as their full names. A strict server
+# refuses anything else with HTTP 400, so the fake does too: an unknown key, a wrong type, or
+# an enum spelled any other way (the SDK's reader accepts short forms like "general"; that says
+# nothing about the server).
+COMPETITION_LIST_TABS = frozenset(
+    {
+        "COMPETITION_LIST_TAB_GENERAL",
+        "COMPETITION_LIST_TAB_ENTERED",
+        "COMPETITION_LIST_TAB_COMMUNITY",
+        "COMPETITION_LIST_TAB_HOSTED",
+        "COMPETITION_LIST_TAB_UNLAUNCHED",
+        "COMPETITION_LIST_TAB_UNLAUNCHED_COMMUNITY",
+        "COMPETITION_LIST_TAB_EVERYTHING",
+    }
+)
+COMPETITION_SORTS = frozenset(
+    {
+        "COMPETITION_SORT_BY_GROUPED",
+        "COMPETITION_SORT_BY_BEST",
+        "COMPETITION_SORT_BY_PRIZE",
+        "COMPETITION_SORT_BY_EARLIEST_DEADLINE",
+        "COMPETITION_SORT_BY_LATEST_DEADLINE",
+        "COMPETITION_SORT_BY_NUMBER_OF_TEAMS",
+        "COMPETITION_SORT_BY_RELEVANCE",
+        "COMPETITION_SORT_BY_RECENTLY_CREATED",
+    }
+)
+# HostSegment names → the record category they select ("" selects every category).
+HOST_SEGMENTS = {
+    "HOST_SEGMENT_UNSPECIFIED": "",
+    "HOST_SEGMENT_FEATURED": "featured",
+    "HOST_SEGMENT_GETTING_STARTED": "getting started",
+    "HOST_SEGMENT_MASTERS": "masters",
+    "HOST_SEGMENT_PLAYGROUND": "playground",
+    "HOST_SEGMENT_RECRUITMENT": "recruitment",
+    "HOST_SEGMENT_RESEARCH": "research",
+    "HOST_SEGMENT_COMMUNITY": "community",
+    "HOST_SEGMENT_ANALYTICS": "analytics",
 }
-_ALL_CATEGORIES = {"", "all", "unspecified"}
+_ENUM_FIELDS: dict[str, Collection[str]] = {
+    "group": COMPETITION_LIST_TABS,
+    "category": HOST_SEGMENTS,
+    "sortBy": COMPETITION_SORTS,
+}
+_TEXT_FIELDS = frozenset({"search", "pageToken"})
+_INT_FIELDS = frozenset({"page", "pageSize"})
+REQUEST_FIELDS = frozenset(_ENUM_FIELDS) | _TEXT_FIELDS | _INT_FIELDS
 
 MalformedKind = Literal["not-json", "wrong-shape"]
 
@@ -60,17 +96,20 @@ def _record_category(record: dict[str, Any]) -> str:
     return value.strip().lower().replace("_", " ") if isinstance(value, str) else ""
 
 
-def _filter_key(value: object) -> str | None:
-    """The record category a request's `category` selects; "" for all; None when unknown."""
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        return None
-    name = value.strip().lower()
-    name = name.removeprefix("host_segment_").replace("-", "_")
-    if name in _ALL_CATEGORIES:
-        return ""
-    return _CATEGORY_FILTERS.get(name)
+def request_problem(body: dict[str, Any]) -> str | None:
+    """Why a strict server would refuse this ListCompetitions body; None when it is valid."""
+    for key, value in body.items():
+        if key not in REQUEST_FIELDS:
+            return f'Invalid JSON payload received. Unknown name "{key}": Cannot find field.'
+        if key in _ENUM_FIELDS:
+            if not isinstance(value, str) or value not in _ENUM_FIELDS[key]:
+                return f"Invalid value at '{key}': {json.dumps(value)} is not an enum name"
+        elif key in _TEXT_FIELDS:
+            if not isinstance(value, str):
+                return f"Invalid value at '{key}' (TYPE_STRING), {json.dumps(value)}"
+        elif isinstance(value, bool) or not isinstance(value, int):
+            return f"Invalid value at '{key}' (TYPE_INT32), {json.dumps(value)}"
+    return None
 
 
 @dataclass
@@ -84,6 +123,7 @@ class RecordedRequest:
     auth_scheme: str | None
     authorized: bool
     answered: int | None = None
+    refused: str | None = None
 
 
 @dataclass
@@ -237,11 +277,11 @@ class FakeKaggle:
             authorized=authorized,
         )
         self.requests.append(entry)
-        response = await self._answer(body, authorized)
+        response = await self._answer(body, authorized, entry)
         entry.answered = response.status
         return response
 
-    async def _answer(self, body: Any, authorized: bool) -> web.Response:
+    async def _answer(self, body: Any, authorized: bool, entry: RecordedRequest) -> web.Response:
         state = self._state
         if state.slow_seconds > 0 and (state.slow_left is None or state.slow_left > 0):
             if state.slow_left is not None:
@@ -266,26 +306,30 @@ class FakeKaggle:
                     status=200, text="<html>upstream hiccup</html>", content_type="application/json"
                 )
             return web.json_response({"competitions": "not a list", "nextPageToken": ""})
-        if not isinstance(body, dict):
-            return _error(400, "request body must be a JSON object")
+        problem = (
+            request_problem(body)
+            if isinstance(body, dict)
+            else "Invalid JSON payload received: the body must be a JSON object."
+        )
+        if problem is not None:
+            entry.refused = problem
+            return _error(400, problem)
         return self._page(body)
 
     def _page(self, body: dict[str, Any]) -> web.Response:
+        requested = body.get("pageSize")
+        size = min(requested, self.page_size) if requested and requested > 0 else self.page_size
         token = body.get("pageToken") or ""
         if token:
-            cursor = self._cursors.get(token) if isinstance(token, str) else None
-            if cursor is None:
-                return _error(400, "invalid page token")
+            found = self._cursors.get(token)
+            if found is None:
+                return _error(400, "Invalid page token.")
+            cursor = found
         else:
-            category = _filter_key(body.get("category"))
-            if category is None:
-                return _error(400, f"unknown category {body.get('category')!r}")
-            cursor = _PageCursor(0, category)
-
-        requested = body.get("pageSize")
-        size = self.page_size
-        if isinstance(requested, int) and not isinstance(requested, bool) and requested > 0:
-            size = min(requested, self.page_size)
+            # Without a token, `page` (1-based) selects Kaggle's older page-number paging.
+            page = body.get("page") or 1
+            category = HOST_SEGMENTS[body.get("category", "HOST_SEGMENT_UNSPECIFIED")]
+            cursor = _PageCursor(max(0, page - 1) * size, category)
 
         matching = [
             record

@@ -39,7 +39,6 @@ async def clubs(sim: DiscordSimulator, harness: BotHarness) -> AsyncIterator[lis
         admin = sim.add_member(guild, f"admin{n}", admin=True)
         member = sim.add_member(guild, f"member{n}")
         result.append(Club(guild, channel, admin, member))
-    harness.options = {"arxiv_min_interval": 0}
     await harness.start()
     for club in result:
         res = await sim.invoke(

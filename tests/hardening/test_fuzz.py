@@ -16,10 +16,12 @@ import logging
 import os
 import re
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -32,6 +34,7 @@ from tests.simulator import (
     DiscordSimulator,
     SimChannel,
     SimGuild,
+    SimMessage,
     SimRole,
     SimUser,
     SimValidationError,
@@ -142,6 +145,9 @@ class Fuzzing:
     users: list[SimUser]
     leaves: list[tuple[str, list[dict[str, Any]]]]
     errors: ErrorLog
+    # Roles a /paper schedule was explicitly given as its ping role: the only roles a message
+    # may ping (and then only in the role's own server).
+    ping_roles: dict[int, SimRole] = field(default_factory=dict)
     sent: Counter[str] = field(default_factory=Counter)
     rejected_by_sim: Counter[str] = field(default_factory=Counter)
     slowest: float = 0.0
@@ -231,6 +237,8 @@ async def fuzz_one(world: Fuzzing, data: st.DataObject) -> None:
         world.rejected_by_sim[path] += 1
         return
     world.sent[path] += 1
+    if path.endswith("paper schedule") and isinstance(options.get("role"), SimRole):
+        world.ping_roles[options["role"].id] = options["role"]
     world.slowest = max(world.slowest, res.latency)
     assert res.latency < WINDOW, f"/{path} {options!r} answered after {res.latency:.2f}s"
     assert "error code" not in res.text, f"/{path} {options!r} hit an unexpected error: {res.text}"
@@ -238,10 +246,16 @@ async def fuzz_one(world: Fuzzing, data: st.DataObject) -> None:
         assert len(res.content.strip()) >= 10, f"/{path} gave a bare reply: {res.content!r}"
 
 
-def assert_no_pings(sim: DiscordSimulator, allowed_roles: set[str]) -> None:
-    """No message the bot sent could mention anyone but a configured paper-club role."""
-    for message in sim.all_messages:
-        if message.author_id != sim.bot_user.id:
+def assert_no_pings(
+    messages: Iterable[SimMessage], bot_id: int, ping_roles: dict[int, SimRole]
+) -> None:
+    """No message the bot sent could mention anyone but a role it was given as a ping role.
+
+    A ping role counts only in its own server, and never when it is @everyone (whose role id
+    is the server's id): @everyone and @here are never pinged, whatever the bot was given.
+    """
+    for message in messages:
+        if message.author_id != bot_id:
             continue
         mentions = message.allowed_mentions
         if mentions is None:
@@ -250,9 +264,17 @@ def assert_no_pings(sim: DiscordSimulator, allowed_roles: set[str]) -> None:
             continue
         parse = mentions.get("parse", [])
         assert "everyone" not in parse and "users" not in parse, mentions
-        assert set(mentions.get("roles", [])) <= allowed_roles, mentions
+        assert not mentions.get("users"), mentions
         if "roles" in parse:
             raise AssertionError(f"role pings allowed wholesale: {mentions}")
+        allowed = {
+            str(role.id)
+            for role in ping_roles.values()
+            if role.guild_id == message.guild_id and role.id != message.guild_id
+        }
+        pinged = {str(role) for role in mentions.get("roles", [])}
+        assert str(message.guild_id) not in pinged, f"@everyone pinged: {mentions}"
+        assert pinged <= allowed, f"pinged {pinged - allowed}, allowed only {allowed}"
 
 
 async def start_world(tmp_path: Path, errors: ErrorLog) -> tuple[Fuzzing, FakeArxiv]:
@@ -282,9 +304,10 @@ async def start_world(tmp_path: Path, errors: ErrorLog) -> tuple[Fuzzing, FakeAr
         discord_api_base=sim.api_base,
         discord_gateway_url=sim.gateway_url,
         arxiv_api_base=arxiv.base_url,
+        arxiv_min_interval_seconds=0,
         kaggle_api_base="http://127.0.0.1:9",
     )
-    harness = BotHarness(sim, settings_, FakeClock(START), options={"arxiv_min_interval": 0})
+    harness = BotHarness(sim, settings_, FakeClock(START))
     await harness.start()
     world = Fuzzing(
         sim=sim,
@@ -344,5 +367,33 @@ def test_fuzz_every_command(tmp_path: Path) -> None:
     unexpected = [r for r in errors.records if r.name.startswith(("bot", "cogs", "discord"))]
     assert unexpected == [], [r.getMessage() for r in unexpected[:5]]
     assert world.sim.server_errors == []
-    paper_roles = {str(r.id) for r in world.roles}
-    assert_no_pings(world.sim, paper_roles)
+    assert_no_pings(world.sim.all_messages, world.sim.bot_user.id, world.ping_roles)
+
+
+def test_ping_guard_allows_only_a_given_role_of_the_same_server() -> None:
+    guild_id, other_id, bot_id = 1000, 2000, 99
+    readers = SimRole(id=1001, name="readers", guild_id=guild_id)
+    everyone = SimRole(id=guild_id, name="@everyone", guild_id=guild_id)
+    other_readers = SimRole(id=2001, name="other-readers", guild_id=other_id)
+    lurkers = SimRole(id=1002, name="lurkers", guild_id=guild_id)
+
+    def post(guild: int, *roles: int, parse: list[str] | None = None) -> SimMessage:
+        mentions = {"parse": parse or [], "roles": [str(r) for r in roles]}
+        return SimMessage(1, 10, guild, bot_id, "<@&1001> read this", allowed_mentions=mentions)
+
+    given = {readers.id: readers, everyone.id: everyone, other_readers.id: other_readers}
+    assert_no_pings([post(guild_id, readers.id), post(guild_id)], bot_id, given)
+    # someone else's message is not the bot's to guard
+    assert_no_pings([SimMessage(2, 10, guild_id, 5, "@everyone")], bot_id, {})
+    refused = [
+        post(guild_id, everyone.id),  # @everyone, even though the bot was given it
+        post(guild_id, lurkers.id),  # a role of the server the bot was never given
+        post(guild_id, other_readers.id),  # a role given in another server
+        post(other_id, readers.id),  # a role pinged outside its own server
+        post(guild_id, parse=["everyone"]),
+        post(guild_id, parse=["roles"]),
+        SimMessage(3, 10, guild_id, bot_id, "hello @here"),  # no allowed_mentions at all
+    ]
+    for message in refused:
+        with pytest.raises(AssertionError):
+            assert_no_pings([message], bot_id, given)

@@ -66,8 +66,7 @@ def dump(path: Path) -> list[str]:
 
 @pytest.fixture
 async def started(harness: BotHarness) -> BotHarness:
-    """The bot with arXiv's 3-second spacing lifted for the fake."""
-    harness.options = {"arxiv_min_interval": 0}
+    """The bot started (the shared settings lift arXiv's 3-second spacing for the fake)."""
     await harness.start()
     return harness
 

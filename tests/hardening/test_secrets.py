@@ -72,10 +72,11 @@ async def test_secrets_never_leak(tmp_path: Path, auth: str) -> None:
                 discord_api_base=sim.api_base,
                 discord_gateway_url=sim.gateway_url,
                 arxiv_api_base=arxiv.base_url,
+                arxiv_min_interval_seconds=0,
                 kaggle_api_base=await_base(kaggle),
                 **creds,  # type: ignore[arg-type]
             )
-            harness = BotHarness(sim, settings, FakeClock(START), options={"arxiv_min_interval": 0})
+            harness = BotHarness(sim, settings, FakeClock(START))
             bot = await harness.start()
             await sim.invoke(guild, admin, "kaggle subscribe", {"channel": channel})
             # the class is looked up by name: reloading the extension re-imports its module

@@ -28,7 +28,7 @@ from cogs.kaggle.client import (
     normalise_category,
     parse_kaggle_datetime,
 )
-from tests.fakes.kaggle import FakeKaggle, RecordingSleep
+from tests.fakes.kaggle import LIST_COMPETITIONS_PATH, FakeKaggle, RecordingSleep
 
 DATA = Path(__file__).parent / "data"
 TOKEN = "kaggle-test-token"
@@ -209,7 +209,11 @@ async def test_pages_through_every_page(fake: FakeKaggle, sleep: RecordingSleep)
     requests = fake.list_requests()
     assert len(requests) == 3
     first, second, third = (r.body for r in requests)
-    assert first == {"group": "general", "sortBy": "recently_created", "pageSize": 50}
+    assert first == {
+        "group": "COMPETITION_LIST_TAB_GENERAL",
+        "sortBy": "COMPETITION_SORT_BY_RECENTLY_CREATED",
+        "pageSize": 50,
+    }
     assert second["pageToken"] and third["pageToken"]
     assert second["pageToken"] != third["pageToken"]
     for body in (second, third):
@@ -230,7 +234,7 @@ async def test_client_page_size_is_sent(fake: FakeKaggle, sleep: RecordingSleep)
     [
         (
             "getting-started",
-            "getting_started",
+            "HOST_SEGMENT_GETTING_STARTED",
             [
                 "Store Sales - Time Series Forecasting",
                 "Natural Language Processing with Disaster Tweets",
@@ -238,9 +242,9 @@ async def test_client_page_size_is_sent(fake: FakeKaggle, sleep: RecordingSleep)
                 "Titanic - Machine Learning from Disaster",
             ],
         ),
-        ("featured", "featured", ["Example Tabular Challenge 2026"]),
-        ("Research", "research", ["Example Protein Graph Research Prize"]),
-        ("playground", "playground", ["Playground Series Example"]),
+        ("featured", "HOST_SEGMENT_FEATURED", ["Example Tabular Challenge 2026"]),
+        ("Research", "HOST_SEGMENT_RESEARCH", ["Example Protein Graph Research Prize"]),
+        ("playground", "HOST_SEGMENT_PLAYGROUND", ["Playground Series Example"]),
     ],
 )
 async def test_category_filter(
@@ -253,6 +257,72 @@ async def test_category_filter(
     assert {c.category for c in competitions} == {normalise_category(category)}
     bodies = [r.body for r in fake.list_requests()]
     assert all(body["category"] == wire for body in bodies)
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        # The short forms kagglesdk's reader tolerates; a strict server does not.
+        ({"group": "general"}, "'group'"),
+        ({"sortBy": "recently_created"}, "'sortBy'"),
+        ({"sortBy": "recentlyCreated"}, "'sortBy'"),
+        ({"category": "featured"}, "'category'"),
+        ({"category": "getting_started"}, "'category'"),
+        ({"category": "HOST_SEGMENT_ALL"}, "'category'"),
+        ({"group": 0}, "'group'"),
+        ({"group": None}, "'group'"),
+        ({"pageSize": "50"}, "'pageSize'"),
+        ({"pageSize": True}, "'pageSize'"),
+        ({"pageToken": 7}, "'pageToken'"),
+        ({"search": ["llm"]}, "'search'"),
+        ({"sort_by": "COMPETITION_SORT_BY_BEST"}, '"sort_by"'),
+        ({"page_size": 20}, '"page_size"'),
+    ],
+)
+async def test_fake_refuses_what_the_sdk_would_not_send(
+    fake: FakeKaggle, body: dict[str, Any], problem: str
+) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.post(
+            fake.base_url + LIST_COMPETITIONS_PATH,
+            json=body,
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        ) as response:
+            status = response.status
+            answer = await response.json()
+    assert status == 400
+    assert answer["code"] == 400
+    assert problem in answer["message"]
+    assert fake.list_requests()[-1].refused == answer["message"]
+
+
+async def test_fake_accepts_the_sdk_reference_body(fake: FakeKaggle) -> None:
+    body = {
+        "group": "COMPETITION_LIST_TAB_GENERAL",
+        "category": "HOST_SEGMENT_FEATURED",
+        "sortBy": "COMPETITION_SORT_BY_EARLIEST_DEADLINE",
+        "search": "llm",
+        "pageSize": 20,
+    }
+    async with aiohttp.ClientSession() as session:
+        async with session.post(
+            fake.base_url + LIST_COMPETITIONS_PATH,
+            json=body,
+            headers={"Authorization": f"Bearer {TOKEN}"},
+        ) as response:
+            assert response.status == 200
+            answer = await response.json()
+    assert [c["title"] for c in answer["competitions"]] == ["Example Tabular Challenge 2026"]
+
+
+async def test_every_request_the_client_sends_is_accepted(
+    fake: FakeKaggle, sleep: RecordingSleep
+) -> None:
+    async with bearer_client(fake.base_url, sleep, page_size=2) as client:
+        for category in (None, "all", "featured", "research", "playground", "getting-started"):
+            await client.list_competitions(category)
+    requests = fake.list_requests()
+    assert requests and all(r.answered == 200 and r.refused is None for r in requests)
 
 
 async def test_category_all_sends_no_filter(fake: FakeKaggle, sleep: RecordingSleep) -> None:

@@ -7,6 +7,7 @@ from typing import cast
 
 import pytest
 
+from bot.settings import Settings
 from cogs.papers.cog import PaperClub
 from tests.conftest import BotHarness, TestStudyBot
 from tests.simulator import (
@@ -21,10 +22,15 @@ from tests.simulator import (
 
 
 @pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """The shared settings (no pause between arXiv calls) with a shorter arXiv timeout."""
+    return settings.model_copy(update={"arxiv_timeout_seconds": 5.0})
+
+
+@pytest.fixture
 async def harness(harness: BotHarness) -> AsyncIterator[BotHarness]:
-    """The shared harness, loading the papers feature alone, with no pause between arXiv calls."""
+    """The shared harness, loading the papers feature alone."""
     harness.cogs = ("cogs.papers",)
-    harness.options = {"arxiv_min_interval": 0, "arxiv_timeout": 5.0}
     yield harness
 
 

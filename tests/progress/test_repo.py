@@ -127,6 +127,56 @@ async def test_concurrent_marks_share_transactions_and_all_land(
     assert {change.standing.board_size for change in changes[-5:]} == {300}
 
 
+async def test_a_member_twice_in_one_batch_is_never_ranked_below_themselves(
+    tmp_path: Path,
+) -> None:
+    """Two /done of one member in one batch get the replies they get one after the other."""
+    bursts = [
+        (G1, 1, "1.1"),  # already done by member 1 before the burst: a no-op
+        (G1, 2, "1.1"),
+        (G1, 2, "1.2"),
+        (G1, 3, "1.1"),
+        (G1, 2, "1.3"),
+    ]
+
+    async def replies(path: Path, together: bool) -> list[tuple[bool, int, int | None, int]]:
+        async with Database(path) as database:
+            await database.migrate()
+            progress = ProgressRepo(database, SECTIONS)
+            await progress.ensure_counters()
+            await progress.mark_done(G1, 1, "user 1", "1.1", START)
+            await progress.mark_done(G1, 1, "user 1", "2.1", START)
+            calls = [progress.mark_done(g, u, f"user {u}", s, START) for g, u, s in bursts]
+            if together:
+                changes = list(await asyncio.gather(*calls))
+            else:
+                changes = [await call for call in calls]
+            assert await progress.counter_problems() == []
+        return [
+            (c.changed, c.standing.done, c.standing.rank, c.standing.board_size) for c in changes
+        ]
+
+    one_by_one = await replies(tmp_path / "serial.db", together=False)
+    assert one_by_one == [
+        (False, 2, 1, 1),
+        (True, 1, 2, 2),
+        (True, 2, 1, 2),
+        (True, 1, 3, 3),
+        (True, 3, 1, 3),
+    ]
+    in_one_batch = await replies(tmp_path / "batch.db", together=True)
+    # One batch ranks every reply on the board as committed (member 3 is on it from the first
+    # reply: proof that the five landed together); member 2's earlier replies are not ranked
+    # below member 2's own later count.
+    assert in_one_batch == [
+        (False, 2, 2, 3),
+        (True, 1, 2, 3),
+        (True, 2, 1, 3),
+        (True, 1, 3, 3),
+        (True, 3, 1, 3),
+    ]
+
+
 async def test_a_failing_request_does_not_fail_its_batch(repo: ProgressRepo) -> None:
     good = DoneRequest(G1, 1, "a", "1.1", START)
     bad = DoneRequest(G1, 2, "b", "1.1", datetime(2026, 1, 1))  # naive: refused
