@@ -21,12 +21,12 @@ from tests.simulator import DiscordSimulator, SimMessage
 Options = Callable[[World], dict[str, Any]]
 
 ADMIN_COMMANDS: dict[str, Options] = {
-    "paper schedule": lambda w: {
+    "admin paper schedule": lambda w: {
         "channel": w.papers, "weekday": 0, "time": "18:00", "timezone": "Europe/Berlin",
     },
-    "paper unschedule": lambda w: {"channel": w.papers},
-    "kaggle subscribe": lambda w: {"channel": w.kaggle},
-    "kaggle unsubscribe": lambda w: {"channel": w.kaggle},
+    "admin paper unschedule": lambda w: {"channel": w.papers},
+    "admin kaggle subscribe": lambda w: {"channel": w.kaggle},
+    "admin kaggle unsubscribe": lambda w: {"channel": w.kaggle},
 }  # fmt: skip
 
 MEMBER_COMMANDS: dict[str, Options] = {
@@ -106,11 +106,17 @@ async def test_admin_commands_work_for_admins(
 ) -> None:
     if command.endswith("unschedule"):
         await sim.invoke(
-            world.guild, world.admin, "paper schedule", ADMIN_COMMANDS["paper schedule"](world)
+            world.guild,
+            world.admin,
+            "admin paper schedule",
+            ADMIN_COMMANDS["admin paper schedule"](world),
         )
     if command.endswith("unsubscribe"):
         await sim.invoke(
-            world.guild, world.admin, "kaggle subscribe", ADMIN_COMMANDS["kaggle subscribe"](world)
+            world.guild,
+            world.admin,
+            "admin kaggle subscribe",
+            ADMIN_COMMANDS["admin kaggle subscribe"](world),
         )
     res = await sim.invoke(world.guild, world.admin, command, ADMIN_COMMANDS[command](world))
     assert REFUSAL not in res.text

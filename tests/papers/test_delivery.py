@@ -25,7 +25,7 @@ async def test_post_has_embed_thread_and_pings_only_the_role(
     harness: BotHarness, world: World, sim: DiscordSimulator, clock: FakeClock
 ) -> None:
     bot = await harness.start()
-    readers = sim.add_role(world.guild, "readers")
+    readers = sim.add_role(world.guild, "readers", mentionable=True)
     await schedule_posts(sim, world.guild, world.admin, world.papers, role=readers)
     res = await sim.invoke(world.guild, world.alice, "paper suggest", {"paper": "1706.03762"})
     assert "#1 in the queue" in res.text
@@ -280,7 +280,7 @@ async def test_lost_permission_pauses_and_rescheduling_resumes(
     res = await sim.invoke(
         world.guild,
         world.admin,
-        "paper schedule",
+        "admin paper schedule",
         {"channel": world.papers, "weekday": 1, "time": "18:00", "timezone": "Europe/Berlin"},
     )
     assert res.ephemeral and "Send Messages" in res.content
@@ -371,7 +371,9 @@ async def test_jobs_are_armed_from_the_table_and_removed_on_unschedule(
     await schedule_posts(sim, world.guild, world.admin, world.papers, time="19:15", weekday=2)
     assert "hour='19', minute='15'" in repr(bot.scheduler.get_job(job_id(1)).trigger)
 
-    res = await sim.invoke(world.guild, world.admin, "paper unschedule", {"channel": world.papers})
+    res = await sim.invoke(
+        world.guild, world.admin, "admin paper unschedule", {"channel": world.papers}
+    )
     assert res.ephemeral and "Stopped" in res.content
     assert bot.scheduler.get_job(job_id(1)) is None
     bot = await harness.restart()
@@ -397,7 +399,7 @@ async def test_a_week_with_nothing_left_says_so_without_a_ping(
     bot = await harness.start()
     cog = paper_club(bot)
     cog.delivery.reading_list = cog.delivery.reading_list[:1]  # a server that read all but one
-    readers = sim.add_role(world.guild, "readers")
+    readers = sim.add_role(world.guild, "readers", mentionable=True)
     await schedule_posts(sim, world.guild, world.admin, world.papers, role=readers)
     for week in range(2):
         clock.set(DUE + week * WEEK)
