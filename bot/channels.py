@@ -70,19 +70,33 @@ def missing_post_permissions(
     """The permissions StudyBot lacks to post embeds in `channel` (empty when it can).
 
     When StudyBot's own member is not in the guild cache nothing can be confirmed, so every
-    needed permission counts as missing (use `bot_member` to fetch it where you can await).
+    needed permission counts as missing (`bot_member` fetches it, where you can await).
     """
     needs = bot_needs(threads=threads)
-    me = channel.guild.me
+    me = known_member(channel.guild)
     if me is None:
         return [label for label, _ in needs]
     return lacking(channel.permissions_for(me), needs)
 
 
+def known_member(guild: discord.Guild) -> discord.Member | None:
+    """StudyBot's own member as Discord sent it, or None when the cache holds none.
+
+    When an interaction arrives and the cache has no member for the bot, discord.py puts in a
+    stand-in without roles (and without a join date); its permissions would be @everyone's,
+    not StudyBot's, so it does not count.
+    """
+    me = guild.me
+    if me is None or me.joined_at is None:
+        return None
+    return me
+
+
 async def bot_member(guild: discord.Guild, client: discord.Client) -> discord.Member:
     """StudyBot's own member in `guild`: from the cache, else fetched from Discord."""
-    if guild.me is not None:
-        return guild.me
+    me = known_member(guild)
+    if me is not None:
+        return me
     if client.user is None:
         raise RuntimeError("the client is not logged in")
     log.info("own member of guild %s not cached; fetching it", guild.id)

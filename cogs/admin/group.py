@@ -58,6 +58,10 @@ class AdminGroup(app_commands.Group):
             guild_only=True,
             default_permissions=discord.Permissions(manage_guild=True),
         )
+        # /admin outlives any one extension: discord.py drops an unloaded extension's top-level
+        # commands by their module, which would take every feature's subgroup with it.
+        # `detach` removes /admin once nothing is left under it.
+        self.module = None
 
 
 class AdminSubgroup(app_commands.Group):
