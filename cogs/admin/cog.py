@@ -21,8 +21,6 @@ STATUS = "status"
 class Admin(commands.Cog, name="Admin"):
     """Server set-up: /admin status, and the /admin command the features hang their own on."""
 
-    help_title = "Server admin"
-
     def __init__(self, bot: StudyBot) -> None:
         self.bot = bot
         self.status_command = _status_command(self)
