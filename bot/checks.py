@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import discord
-from discord import app_commands
 
 from bot.errors import UserFacingError
+from bot.text import plain
 
 ADMIN_HINT = "You need the Manage Server permission for this command. Ask a server admin."
 
@@ -18,25 +18,20 @@ def is_admin(interaction: discord.Interaction[Any]) -> bool:
     return bool(perms.manage_guild or perms.administrator)
 
 
-async def _require_admin(interaction: discord.Interaction[Any]) -> bool:
+async def require_manage_guild(interaction: discord.Interaction[Any]) -> bool:
+    """The bot's own Manage Server check, on every /admin command.
+
+    `/admin` is hidden from members by its default permissions, but a server can re-grant it
+    to anyone in Server Settings → Integrations, so the bot checks the invoker itself too.
+    """
     if not is_admin(interaction):
         raise UserFacingError(ADMIN_HINT)
     return True
 
 
-def admin_only() -> Any:
-    """Mark a command admin-only: Discord hides it and the bot refuses it to non-admins."""
-
-    def decorator(func: Any) -> Any:
-        func = app_commands.default_permissions(manage_guild=True)(func)
-        return app_commands.check(_require_admin)(func)
-
-    return decorator
-
-
 def is_admin_command(command: Any) -> bool:
-    """Whether a command (not a group) carries the bot's own admin check."""
-    return _require_admin in getattr(command, "checks", ())
+    """Whether a command (not a group) carries the bot's own Manage Server check."""
+    return require_manage_guild in getattr(command, "checks", ())
 
 
 def require_guild(interaction: discord.Interaction[Any]) -> int:
@@ -44,3 +39,31 @@ def require_guild(interaction: discord.Interaction[Any]) -> int:
     if interaction.guild_id is None:
         raise UserFacingError("StudyBot's commands work inside a server, not in direct messages.")
     return interaction.guild_id
+
+
+def check_ping_role(guild: discord.Guild, role: discord.Role, invoker: discord.Permissions) -> None:
+    """Refuse a role the invoker may not have StudyBot ping (`invoker`: their channel rights).
+
+    A role ping needs the role to be mentionable or the invoker to hold Mention Everyone;
+    @everyone and roles managed by an integration (a bot's role, the booster role) are never
+    a readers' role.
+    """
+    if role.is_default():
+        raise UserFacingError(
+            "Pick a role of readers to ping, not @everyone, or leave the role out."
+        )
+    if guild.get_role(role.id) is None:
+        raise UserFacingError("That role isn't in this server. Pick a role of this server.")
+    name = plain(role.name, 80)
+    if role.managed:
+        raise UserFacingError(
+            f"The role {name} is managed by an integration (a bot's own role or the booster "
+            "role), so it can't be the role to ping. Pick a role of readers, or leave it out."
+        )
+    if not role.mentionable and not invoker.mention_everyone:
+        raise UserFacingError(
+            f"You can't ping the role {name}: it isn't mentionable and you don't have Mention "
+            "Everyone in that channel, so StudyBot won't ping it for you. Make the role "
+            "mentionable (Server Settings → Roles), ask someone with Mention Everyone, or "
+            "leave the role out."
+        )

@@ -34,6 +34,7 @@ DEFAULT_COGS: tuple[str, ...] = (
     "cogs.progress",
     "cogs.papers",
     "cogs.kaggle",
+    "cogs.admin",
 )
 
 

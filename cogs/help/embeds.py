@@ -8,6 +8,7 @@ from typing import Any
 
 import discord
 from discord import app_commands
+from discord.ext.commands import Cog
 
 from bot.checks import is_admin_command
 
@@ -37,6 +38,23 @@ def _usage(command: app_commands.Command[Any, ..., Any]) -> str:
     return " ".join(parts)
 
 
+def _category(command: app_commands.Command[Any, ..., Any]) -> str:
+    """The feature a command belongs to: the `help_title` of its cog, subgroup or group.
+
+    An admin command such as /admin paper schedule is bound to the feature's own /admin
+    subgroup, which carries the feature's title, so it is listed with the feature.
+    """
+    owners: list[Any] = [command.binding, command.parent, command.root_parent]
+    for owner in owners:
+        title = getattr(owner, "help_title", None)
+        if isinstance(title, str) and title:
+            return title
+    cog = command.binding
+    if isinstance(cog, Cog):
+        return cog.qualified_name
+    return "StudyBot"
+
+
 def walk_commands(
     commands: Iterable[
         app_commands.Command[Any, ..., Any] | app_commands.Group | app_commands.ContextMenu
@@ -49,20 +67,11 @@ def walk_commands(
             continue
         if not isinstance(command, app_commands.Command):
             continue
-        owner: Any = command.binding
-        if owner is None or isinstance(owner, app_commands.Group):
-            root = command.root_parent
-            owner = getattr(root, "module_cog", None) or getattr(root, "binding", None)
-        category = (
-            getattr(owner, "help_title", None)
-            or getattr(owner, "qualified_name", None)
-            or "StudyBot"
-        )
         yield CommandLine(
             _usage(command),
             command.description,
             is_admin_command(command),
-            category,
+            _category(command),
             subcommand=command.parent is not None,
         )
 
@@ -70,8 +79,9 @@ def walk_commands(
 def help_embeds(lines: Iterable[CommandLine]) -> list[discord.Embed]:
     """The /help pages: an intro, then one field per feature (split when long)."""
     by_category: dict[str, list[str]] = {}
-    # Within a feature, plain commands come before a group's subcommands (/done before /privacy).
-    for line in sorted(lines, key=lambda line: line.subcommand):
+    # Within a feature, plain commands come before a group's subcommands (/done before /privacy)
+    # and the admin commands (all under /admin) come last.
+    for line in sorted(lines, key=lambda line: (line.admin, line.subcommand)):
         marker = " *(admins)*" if line.admin else ""
         by_category.setdefault(line.category, []).append(
             f"`{line.usage}` — {line.description}{marker}"

@@ -1,4 +1,4 @@
-"""The Kaggle cog: /kaggle subscribe, unsubscribe and list, and the polling job."""
+"""The Kaggle cog: /kaggle list, /admin kaggle subscribe|unsubscribe, and the polling job."""
 
 from __future__ import annotations
 
@@ -11,12 +11,13 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.channels import POSTABLE_TYPES, missing_post_permissions
-from bot.checks import admin_only, is_admin, require_guild
+from bot.channels import PostChannelOption, channel_problem, check_post_channel
+from bot.checks import is_admin, require_guild
 from bot.client import StudyBot
 from bot.errors import UserFacingError
 from bot.ui import Paginator
-from cogs.kaggle import embeds
+from cogs.admin.group import AdminSubgroup, StatusSection
+from cogs.kaggle import embeds, status
 from cogs.kaggle.announcer import Announcer, PollResult
 from cogs.kaggle.client import KaggleAuth, KaggleClient
 from cogs.kaggle.repo import CATEGORIES, KaggleRepo, weekly_kind
@@ -32,64 +33,6 @@ CATEGORY_CHOICES = [
     app_commands.Choice(name="Playground", value="playground"),
     app_commands.Choice(name="Getting Started", value="getting-started"),
 ]
-_TYPE_NAMES = {
-    discord.ChannelType.voice: "a voice channel",
-    discord.ChannelType.stage_voice: "a stage channel",
-    discord.ChannelType.category: "a category",
-    discord.ChannelType.forum: "a forum",
-    discord.ChannelType.media: "a media channel",
-    discord.ChannelType.public_thread: "a thread",
-    discord.ChannelType.private_thread: "a thread",
-    discord.ChannelType.news_thread: "a thread",
-}
-
-
-class ServerChannel(app_commands.Transformer):
-    """A channel option: offered as text/announcement channels, checked by the bot as well."""
-
-    def __init__(self, *, postable: bool) -> None:
-        super().__init__()
-        self.postable = postable
-
-    @property
-    def type(self) -> discord.AppCommandOptionType:
-        """A channel option."""
-        return discord.AppCommandOptionType.channel
-
-    @property
-    def channel_types(self) -> list[discord.ChannelType]:
-        """Discord only offers text and announcement channels."""
-        return list(POSTABLE_TYPES)
-
-    async def transform(
-        self, interaction: discord.Interaction[Any], value: Any, /
-    ) -> app_commands.AppCommandChannel | app_commands.AppCommandThread:
-        """Refuse channels of other servers and, for posting, channels that are not text."""
-        if not isinstance(value, app_commands.AppCommandChannel | app_commands.AppCommandThread):
-            raise UserFacingError("Pick a channel of this server, e.g. `#kaggle`.")
-        # discord.py stamps resolved channels with the interaction's guild, so where the
-        # channel really lives is checked against the bot's own channel cache.
-        known = interaction.client.get_channel(value.id)
-        elsewhere = isinstance(known, discord.abc.GuildChannel | discord.Thread) and (
-            known.guild.id != interaction.guild_id
-        )
-        if interaction.guild_id is None or elsewhere or (self.postable and known is None):
-            raise UserFacingError(
-                "That channel is not in this server. Pick one of this server's text channels, "
-                "e.g. `/kaggle subscribe channel:#kaggle`."
-            )
-        if self.postable and value.type not in POSTABLE_TYPES:
-            kind = _TYPE_NAMES.get(value.type, "not a text channel")
-            raise UserFacingError(
-                f"{value.mention} is {kind}: Kaggle posts need a text or announcement channel. "
-                "Pick one, e.g. `/kaggle subscribe channel:#kaggle`."
-            )
-        return value
-
-
-AnyChannel = app_commands.AppCommandChannel | app_commands.AppCommandThread
-PostableOption = app_commands.Transform[AnyChannel, ServerChannel(postable=True)]
-ChannelOption = app_commands.Transform[AnyChannel, ServerChannel(postable=False)]
 
 
 def parse_category(value: str | None) -> str:
@@ -98,7 +41,7 @@ def parse_category(value: str | None) -> str:
     if text not in CATEGORIES:
         raise UserFacingError(
             "Unknown category. Choose one of: all, featured, research, playground, "
-            "getting-started (e.g. `/kaggle subscribe channel:#kaggle category:featured`)."
+            "getting-started (e.g. `/admin kaggle subscribe channel:#kaggle category:featured`)."
         )
     return text
 
@@ -199,61 +142,6 @@ class Kaggle(commands.Cog, name="Kaggle"):
 
     # ----------------------------------------------------------------------------- commands
 
-    @kaggle.command(name="subscribe", description="Announce new Kaggle competitions in a channel")
-    @app_commands.describe(
-        channel="The text or announcement channel for the posts",
-        category="Which competitions to announce (default: all)",
-    )
-    @app_commands.choices(category=CATEGORY_CHOICES)
-    @admin_only()
-    async def subscribe(
-        self,
-        interaction: discord.Interaction[StudyBot],
-        channel: PostableOption,
-        category: str = "all",
-    ) -> None:
-        """Subscribe a channel (or change its category, or resume it)."""
-        guild_id = require_guild(interaction)
-        wanted = parse_category(category)
-        self._check_can_post(interaction.guild, channel.id)
-        result = await self.repo.subscribe(
-            guild_id, channel.id, wanted, interaction.user.id, self.bot.clock()
-        )
-        has_list = (await self.announcer.status()).last_success is not None
-        text = embeds.subscribed_text(result, channel.mention, self.announcer.live, has_list)
-        await interaction.response.send_message(
-            text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-        )
-        self._spawn(self.announcer.deliver_subscription(result.subscription.id))
-
-    @kaggle.command(name="unsubscribe", description="Stop Kaggle posts in a channel")
-    @app_commands.describe(channel="The channel that gets Kaggle posts now")
-    @admin_only()
-    async def unsubscribe(
-        self, interaction: discord.Interaction[StudyBot], channel: ChannelOption
-    ) -> None:
-        """Remove a channel's subscription."""
-        guild_id = require_guild(interaction)
-        removed = await self.repo.unsubscribe(guild_id, channel.id)
-        if removed is None:
-            others = await self.repo.guild_subscriptions(guild_id)
-            if others:
-                names = ", ".join(f"<#{s.channel_id}>" for s in others)
-                raise UserFacingError(
-                    f"{channel.mention} gets no Kaggle posts. Subscribed here: {names}; "
-                    "pick one of those."
-                )
-            raise UserFacingError(
-                "This server has no Kaggle subscription. Add one with "
-                "`/kaggle subscribe channel:#kaggle`."
-            )
-        await interaction.response.send_message(
-            f"Kaggle posts to {channel.mention} are stopped. Subscribe again any time with "
-            "`/kaggle subscribe`.",
-            ephemeral=True,
-            allowed_mentions=discord.AllowedMentions.none(),
-        )
-
     @kaggle.command(
         name="list", description="Active Kaggle competitions and their roadmap sections"
     )
@@ -311,20 +199,6 @@ class Kaggle(commands.Cog, name="Kaggle"):
 
         return Paginator(owner_id, embeds.page_count(total), render)
 
-    def _check_can_post(self, guild: discord.Guild | None, channel_id: int) -> None:
-        """Refuse a channel where StudyBot cannot post embeds, before anything is stored."""
-        if guild is None:
-            return
-        channel = guild.get_channel(channel_id)
-        if channel is None:
-            return
-        missing = missing_post_permissions(channel)
-        if missing:
-            raise UserFacingError(
-                f"StudyBot cannot post in {channel.mention}: it needs {', '.join(missing)} "
-                "there. Grant them in the channel's permissions, then run the command again."
-            )
-
     # ------------------------------------------------------------------------------ privacy
 
     async def export_member_data(self, guild_id: int, user_id: int) -> dict[str, Any]:
@@ -345,3 +219,86 @@ class Kaggle(commands.Cog, name="Kaggle"):
     async def delete_member_data(self, guild_id: int, user_id: int) -> int:
         """Forget who set up the guild's subscriptions (they keep running); rows changed."""
         return await self.repo.forget_subscriber(guild_id, user_id)
+
+
+class KaggleAdmin(AdminSubgroup):
+    """/admin kaggle: which channels get Kaggle posts (thin over the Kaggle cog)."""
+
+    start_hint = "`/admin kaggle subscribe channel [category]` announces Kaggle competitions there"
+
+    def __init__(self, feature: Kaggle) -> None:
+        super().__init__(name="kaggle", description="Set up Kaggle announcements")
+        self.feature = feature
+        self.help_title = feature.help_title
+
+    @app_commands.command(
+        name="subscribe", description="Announce new Kaggle competitions in a channel"
+    )
+    @app_commands.describe(
+        channel="The text or announcement channel for the posts",
+        category="Which competitions to announce (default: all)",
+    )
+    @app_commands.choices(category=CATEGORY_CHOICES)
+    async def subscribe(
+        self,
+        interaction: discord.Interaction[StudyBot],
+        channel: PostChannelOption,
+        category: str = "all",
+    ) -> None:
+        """Subscribe a channel (or change its category, or resume it)."""
+        feature = self.feature
+        guild_id = require_guild(interaction)
+        wanted = parse_category(category)
+        await check_post_channel(interaction, channel, threads=False)
+        result = await feature.repo.subscribe(
+            guild_id, channel.id, wanted, interaction.user.id, feature.bot.clock()
+        )
+        has_list = (await feature.announcer.status()).last_success is not None
+        text = embeds.subscribed_text(result, channel.mention, feature.announcer.live, has_list)
+        await interaction.response.send_message(
+            text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        )
+        feature._spawn(feature.announcer.deliver_subscription(result.subscription.id))
+
+    @app_commands.command(name="unsubscribe", description="Stop Kaggle posts in a channel")
+    @app_commands.describe(channel="The channel that gets Kaggle posts now")
+    async def unsubscribe(
+        self, interaction: discord.Interaction[StudyBot], channel: PostChannelOption
+    ) -> None:
+        """Remove a channel's subscription."""
+        feature = self.feature
+        guild_id = require_guild(interaction)
+        removed = await feature.repo.unsubscribe(guild_id, channel.id)
+        if removed is None:
+            others = await feature.repo.guild_subscriptions(guild_id)
+            if others:
+                names = ", ".join(f"<#{s.channel_id}>" for s in others)
+                raise UserFacingError(
+                    f"{channel.mention} gets no Kaggle posts. Subscribed here: {names}; "
+                    "pick one of those."
+                )
+            raise UserFacingError(
+                "This server has no Kaggle subscription. Add one with "
+                "`/admin kaggle subscribe channel:#kaggle`."
+            )
+        await interaction.response.send_message(
+            f"Kaggle posts to {channel.mention} are stopped. Subscribe again any time with "
+            "`/admin kaggle subscribe`.",
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
+    async def admin_status(self, guild: discord.Guild) -> StatusSection:
+        """The server's Kaggle subscriptions, what blocks them, and whether Kaggle answers."""
+        feature = self.feature
+        bot = feature.bot
+        lines = []
+        for subscription in await feature.repo.guild_subscriptions(guild.id):
+            problem = await channel_problem(guild, subscription.channel_id, bot, threads=False)
+            lines.append(status.subscription_line(subscription, problem))
+        job = bot.scheduler.get_job(POLL_JOB_ID)
+        next_check = getattr(job, "next_run_time", None) if job is not None else None
+        note = status.kaggle_health(
+            await feature.announcer.status(), live=feature.announcer.live, next_check=next_check
+        )
+        return StatusSection(self.help_title, lines, [note])

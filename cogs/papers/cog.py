@@ -1,4 +1,4 @@
-"""The PaperClub cog: /paper commands and the weekly jobs that post the paper of the week."""
+"""The PaperClub cog: /paper and /admin paper commands, and the weekly jobs that post the paper."""
 
 from __future__ import annotations
 
@@ -12,13 +12,14 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.channels import POSTABLE_TYPES, missing_post_permissions
-from bot.checks import admin_only, require_guild
+from bot.channels import PostChannelOption, channel_problem, check_post_channel
+from bot.checks import check_ping_role, require_guild
 from bot.client import StudyBot
 from bot.errors import UserFacingError
 from bot.text import clip, plain, timestamp
 from bot.ui import Paginator
-from cogs.papers import embeds
+from cogs.admin.group import AdminSubgroup, StatusSection
+from cogs.papers import embeds, status
 from cogs.papers.arxiv import ArxivClient, ArxivError, InvalidArxivId, parse_arxiv_id
 from cogs.papers.catalogue import PaperCatalogue
 from cogs.papers.delivery import KIND, PaperDelivery, RunReport
@@ -37,34 +38,8 @@ log = logging.getLogger(__name__)
 
 #: A server's queue holds at most this many waiting papers.
 MAX_QUEUE = 200
-CHANNEL_HINT = "Pick a text or announcement channel of this server, e.g. #paper-club."
 
 
-class PostChannel(app_commands.Transformer[StudyBot]):
-    """A text or announcement channel of the server the command runs in."""
-
-    @property
-    def type(self) -> discord.AppCommandOptionType:
-        """A channel option."""
-        return discord.AppCommandOptionType.channel
-
-    @property
-    def channel_types(self) -> list[discord.ChannelType]:
-        """Only channels a post (and its thread) can go in."""
-        return list(POSTABLE_TYPES)
-
-    async def transform(
-        self, interaction: discord.Interaction[StudyBot], value: Any, /
-    ) -> discord.TextChannel:
-        """Check the channel server-side: Discord's channel_types filter is only a hint."""
-        kind = getattr(value, "type", None)
-        if kind not in POSTABLE_TYPES:
-            raise UserFacingError(f"The paper of the week needs a text channel. {CHANNEL_HINT}")
-        guild = interaction.guild
-        channel = guild.get_channel(value.id) if guild is not None else None
-        if not isinstance(channel, discord.TextChannel):
-            raise UserFacingError(f"That channel is not in this server. {CHANNEL_HINT}")
-        return channel
 
 
 WEEKDAY_CHOICES = [app_commands.Choice(name=day, value=i) for i, day in enumerate(WEEKDAYS)]
@@ -141,113 +116,6 @@ class PaperClub(commands.Cog, name="PaperClub"):
     async def delete_member_data(self, guild_id: int, user_id: int) -> int:
         """Delete a member's votes and reads and unlink their suggestions; rows affected."""
         return await self.repo.delete_member(guild_id, user_id)
-
-    # -- admin commands -----------------------------------------------------------------------
-
-    @paper.command(name="schedule", description="Post a paper of the week in a channel")
-    @app_commands.describe(
-        channel="Where to post it",
-        weekday="Day of the week",
-        at="Time of day, 24-hour HH:MM, e.g. 18:30",
-        zone="Your time zone, e.g. Europe/Berlin",
-        role="A role to ping with each post (optional)",
-    )
-    @app_commands.rename(at="time", zone="timezone")
-    @app_commands.choices(weekday=WEEKDAY_CHOICES)
-    @admin_only()
-    async def schedule(
-        self,
-        interaction: discord.Interaction[StudyBot],
-        channel: app_commands.Transform[discord.TextChannel, PostChannel],
-        weekday: app_commands.Choice[int],
-        at: str,
-        zone: str,
-        role: discord.Role | None = None,
-    ) -> None:
-        """Create or replace the channel's weekly paper post."""
-        guild_id = require_guild(interaction)
-        try:
-            when = parse_time(at)
-            tz = parse_timezone(zone)
-        except ScheduleInputError as exc:
-            raise UserFacingError(exc.user_message) from None
-        if role is not None and role.is_default():
-            raise UserFacingError(
-                "Pick a role of readers to ping, not @everyone, or leave the role out."
-            )
-        warnings = self._check_can_post(channel, role)
-        change = await self.repo.save_schedule(
-            guild_id=guild_id,
-            channel_id=channel.id,
-            weekday=int(weekday.value),
-            at=when,
-            timezone=tz.key,
-            role_id=role.id if role is not None else None,
-            created_by=interaction.user.id,
-            now=self.bot.clock(),
-        )
-        self._arm(change.schedule)
-        first = next_occurrence(self.bot.clock(), change.schedule.weekday, when, tz)
-        verb = "Updated" if change.replaced else "Scheduled"
-        lines = [
-            f"📄 {verb}: the paper of the week goes to {channel.mention} "
-            f"{embeds.schedule_summary(change.schedule)}"
-            + (f", pinging {role.mention}" if role is not None else "")
-            + ".",
-            f"First post: {timestamp(first, 'F')} ({timestamp(first)}).",
-            *warnings,
-        ]
-        await interaction.response.send_message(
-            "\n".join(lines), ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
-        )
-
-    def _check_can_post(self, channel: discord.TextChannel, role: discord.Role | None) -> list[str]:
-        me = channel.guild.me
-        if me is None:
-            return []
-        perms = channel.permissions_for(me)
-        missing = missing_post_permissions(channel)
-        if missing:
-            raise UserFacingError(
-                f"StudyBot can't post in {channel.mention}: it needs {', '.join(missing)} "
-                "there. Grant that, then run `/paper schedule` again."
-            )
-        warnings = []
-        if not perms.create_public_threads:
-            warnings.append(
-                "⚠️ StudyBot can't create threads there, so posts will come without a "
-                "discussion thread. Grant Create Public Threads to get one."
-            )
-        if role is not None and not role.mentionable and not perms.mention_everyone:
-            warnings.append(
-                f"⚠️ {role.mention} can't be mentioned by StudyBot: make the role mentionable "
-                "(or grant StudyBot Mention @everyone) so the ping notifies its members."
-            )
-        return warnings
-
-    @paper.command(name="unschedule", description="Stop the paper of the week in a channel")
-    @app_commands.describe(channel="The channel to stop posting in")
-    @admin_only()
-    async def unschedule(
-        self,
-        interaction: discord.Interaction[StudyBot],
-        channel: app_commands.Transform[discord.TextChannel, PostChannel],
-    ) -> None:
-        """Remove the channel's weekly paper post."""
-        guild_id = require_guild(interaction)
-        removed = await self.repo.delete_schedule(guild_id, channel.id)
-        if removed is None:
-            raise UserFacingError(
-                f"There is no paper of the week in {channel.mention}. "
-                "Set one up with `/paper schedule`."
-            )
-        self._disarm(removed.id)
-        await interaction.response.send_message(
-            f"Stopped the paper of the week in {channel.mention} "
-            f"(it was {embeds.schedule_summary(removed)}). The queue and votes are kept.",
-            ephemeral=True,
-            allowed_mentions=discord.AllowedMentions.none(),
-        )
 
     # -- member commands ----------------------------------------------------------------------
 
@@ -431,7 +299,7 @@ class PaperClub(commands.Cog, name="PaperClub"):
         if post is None:
             raise UserFacingError(
                 "There is no paper of the week yet. An admin can start one with "
-                "`/paper schedule`; anyone can `/paper suggest` papers for it."
+                "`/admin paper schedule`; anyone can `/paper suggest` papers for it."
             )
         await interaction.response.send_message(
             embed=embeds.current_embed(post, await self._next_post(guild_id)),
@@ -468,9 +336,117 @@ class PaperClub(commands.Cog, name="PaperClub"):
             text, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
         )
 
+
+class PaperAdmin(AdminSubgroup):
+    """/admin paper: where and when the paper of the week is posted (thin over PaperClub)."""
+
+    start_hint = (
+        "`/admin paper schedule channel weekday time timezone [role]` posts a paper of the "
+        "week in a channel"
+    )
+
+    def __init__(self, club: PaperClub) -> None:
+        super().__init__(name="paper", description="Set up the weekly paper club")
+        self.club = club
+        self.help_title = club.help_title
+
+    @app_commands.command(name="schedule", description="Post a paper of the week in a channel")
+    @app_commands.describe(
+        channel="Where to post it",
+        weekday="Day of the week",
+        at="Time of day, 24-hour HH:MM, e.g. 18:30",
+        zone="Your time zone, e.g. Europe/Berlin",
+        role="A role to ping with each post (optional)",
+    )
+    @app_commands.rename(at="time", zone="timezone")
+    @app_commands.choices(weekday=WEEKDAY_CHOICES)
+    async def schedule(
+        self,
+        interaction: discord.Interaction[StudyBot],
+        channel: PostChannelOption,
+        weekday: app_commands.Choice[int],
+        at: str,
+        zone: str,
+        role: discord.Role | None = None,
+    ) -> None:
+        """Create or replace the channel's weekly paper post."""
+        club = self.club
+        guild_id = require_guild(interaction)
+        try:
+            when = parse_time(at)
+            tz = parse_timezone(zone)
+        except ScheduleInputError as exc:
+            raise UserFacingError(exc.user_message) from None
+        access = await check_post_channel(interaction, channel, threads=True)
+        warnings = []
+        if role is not None:
+            check_ping_role(channel.guild, role, access.invoker)
+            if not role.mentionable and not access.bot.mention_everyone:
+                warnings.append(
+                    f"⚠️ {role.mention} can't be mentioned by StudyBot: make the role "
+                    "mentionable (or grant StudyBot Mention @everyone) so the ping notifies "
+                    "its members."
+                )
+        change = await club.repo.save_schedule(
+            guild_id=guild_id,
+            channel_id=channel.id,
+            weekday=int(weekday.value),
+            at=when,
+            timezone=tz.key,
+            role_id=role.id if role is not None else None,
+            created_by=interaction.user.id,
+            now=club.bot.clock(),
+        )
+        club._arm(change.schedule)
+        first = next_occurrence(club.bot.clock(), change.schedule.weekday, when, tz)
+        verb = "Updated" if change.replaced else "Scheduled"
+        lines = [
+            f"📄 {verb}: the paper of the week goes to {channel.mention} "
+            f"{embeds.schedule_summary(change.schedule)}"
+            + (f", pinging {role.mention}" if role is not None else "")
+            + ".",
+            f"First post: {timestamp(first, 'F')} ({timestamp(first)}).",
+            *warnings,
+        ]
+        await interaction.response.send_message(
+            "\n".join(lines), ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+        )
+
+    @app_commands.command(name="unschedule", description="Stop the paper of the week in a channel")
+    @app_commands.describe(channel="The channel to stop posting in")
+    async def unschedule(
+        self, interaction: discord.Interaction[StudyBot], channel: PostChannelOption
+    ) -> None:
+        """Remove the channel's weekly paper post."""
+        club = self.club
+        guild_id = require_guild(interaction)
+        removed = await club.repo.delete_schedule(guild_id, channel.id)
+        if removed is None:
+            raise UserFacingError(
+                f"There is no paper of the week in {channel.mention}. "
+                "Set one up with `/admin paper schedule`."
+            )
+        club._disarm(removed.id)
+        await interaction.response.send_message(
+            f"Stopped the paper of the week in {channel.mention} "
+            f"(it was {embeds.schedule_summary(removed)}). The queue and votes are kept.",
+            ephemeral=True,
+            allowed_mentions=discord.AllowedMentions.none(),
+        )
+
     @schedule.autocomplete("zone")
     async def zone_autocomplete(
         self, interaction: discord.Interaction[StudyBot], current: str
     ) -> list[app_commands.Choice[str]]:
         """IANA time zones matching what was typed."""
         return [app_commands.Choice(name=name, value=name) for name in timezone_choices(current)]
+
+    async def admin_status(self, guild: discord.Guild) -> StatusSection:
+        """The server's paper schedules: where, when next, what is paused or missing."""
+        bot = self.club.bot
+        now = bot.clock()
+        lines = []
+        for schedule in await self.club.repo.guild_schedules(guild.id):
+            problem = await channel_problem(guild, schedule.channel_id, bot, threads=True)
+            lines.append(status.schedule_line(schedule, now, problem))
+        return StatusSection(self.help_title, lines)

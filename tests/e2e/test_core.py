@@ -65,10 +65,12 @@ async def test_help_lists_every_registered_command(
     assert {"Roadmap lookup", "Group progress", "Weekly paper club", "Kaggle challenges"} <= set(
         fields
     )
-    assert "`/paper schedule channel weekday time timezone [role]`" in fields["Weekly paper club"]
+    paper_usage = "`/admin paper schedule channel weekday time timezone [role]`"
+    assert paper_usage in fields["Weekly paper club"]
     admin_lines = [line for v in fields.values() for line in v.splitlines() if "(admins)" in line]
-    assert sorted(line.split("`")[1].split()[0:2][1] for line in admin_lines) == [
-        "schedule", "subscribe", "unschedule", "unsubscribe",
+    assert sorted(" ".join(line.split("`")[1].split()[:3]) for line in admin_lines) == [
+        "/admin kaggle subscribe", "/admin kaggle unsubscribe", "/admin paper schedule",
+        "/admin paper unschedule", "/admin status",
     ]  # fmt: skip
     assert fields["Group progress"].index("/done") < fields["Group progress"].index("/privacy")
 

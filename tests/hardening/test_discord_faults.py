@@ -42,7 +42,7 @@ async def clubs(sim: DiscordSimulator, harness: BotHarness) -> AsyncIterator[lis
     await harness.start()
     for club in result:
         res = await sim.invoke(
-            club.guild, club.admin, "paper schedule",
+            club.guild, club.admin, "admin paper schedule",
             {"channel": club.channel, "weekday": 1, "time": "18:00", "timezone": "Europe/Berlin"},
         )  # fmt: skip
         assert "paper of the week goes to" in res.content, res.content

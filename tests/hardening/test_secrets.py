@@ -78,7 +78,7 @@ async def test_secrets_never_leak(tmp_path: Path, auth: str) -> None:
             )
             harness = BotHarness(sim, settings, FakeClock(START))
             bot = await harness.start()
-            await sim.invoke(guild, admin, "kaggle subscribe", {"channel": channel})
+            await sim.invoke(guild, admin, "admin kaggle subscribe", {"channel": channel})
             # the class is looked up by name: reloading the extension re-imports its module
             cog = bot.get_cog("Kaggle")
             assert cog is not None

@@ -122,7 +122,11 @@ class Load:
             else:
                 channel = self.rng.choice(self.channels)
                 res = await self.sim.invoke(
-                    self.guild, self.admin, "kaggle subscribe", {"channel": channel}, timeout=5
+                    self.guild,
+                    self.admin,
+                    "admin kaggle subscribe",
+                    {"channel": channel},
+                    timeout=5,
                 )
                 if "error code" not in res.text and res.ephemeral:
                     self.subscribed.add(channel.id)

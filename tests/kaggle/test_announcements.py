@@ -40,11 +40,11 @@ def field(message: SimMessage, name: str) -> str:
 async def subscribe(
     sim: DiscordSimulator, world: World, channel: object, category: str | None = None
 ) -> str:
-    """Run /kaggle subscribe as the admin; returns the reply text."""
+    """Run /admin kaggle subscribe as the admin; returns the reply text."""
     options: dict[str, object] = {"channel": channel}
     if category is not None:
         options["category"] = category
-    res = await sim.invoke(world.guild, world.admin, "kaggle subscribe", options)
+    res = await sim.invoke(world.guild, world.admin, "admin kaggle subscribe", options)
     assert res.ephemeral, res.text
     return res.text
 

@@ -17,7 +17,9 @@ async def subscribe(
 ) -> None:
     """Subscribe a channel as an admin of its server."""
     guild = world.other_guild if admin is world.other_admin else world.guild
-    res = await sim.invoke(guild, admin or world.admin, "kaggle subscribe", {"channel": channel})
+    res = await sim.invoke(
+        guild, admin or world.admin, "admin kaggle subscribe", {"channel": channel}
+    )
     assert res.ephemeral and "will be announced" in res.content, res.content
 
 
@@ -110,7 +112,9 @@ async def test_slow_kaggle_times_out_and_commands_answer_from_the_cache(
 
     res = await sim.invoke(world.guild, world.alice, "kaggle list")
     assert "Playground Series Example" in res.text
-    res = await sim.invoke(world.guild, world.admin, "kaggle subscribe", {"channel": world.kaggle})
+    res = await sim.invoke(
+        world.guild, world.admin, "admin kaggle subscribe", {"channel": world.kaggle}
+    )
     assert "will be announced" in res.content
     assert not polling.done(), "the commands did not wait for Kaggle"
 
@@ -181,10 +185,14 @@ async def test_lost_permission_pauses_and_resubscribing_resumes(
     assert len(sim.messages_in(world.kaggle)) == 1
 
     sim.set_bot_permissions(world.kaggle, allow_send=False)
-    res = await sim.invoke(world.guild, world.admin, "kaggle subscribe", {"channel": world.kaggle})
+    res = await sim.invoke(
+        world.guild, world.admin, "admin kaggle subscribe", {"channel": world.kaggle}
+    )
     assert "Send Messages" in res.content  # refused: nothing stored, still paused
     sim.set_bot_permissions(world.kaggle, allow_send=True)
-    res = await sim.invoke(world.guild, world.admin, "kaggle subscribe", {"channel": world.kaggle})
+    res = await sim.invoke(
+        world.guild, world.admin, "admin kaggle subscribe", {"channel": world.kaggle}
+    )
     assert "paused posts are resumed" in res.content
     await cog.settled()
     posts = sim.messages_in(world.kaggle)
@@ -248,7 +256,9 @@ async def test_summary_waits_for_the_first_successful_poll(
     assert "StudyBot could not reach Kaggle yet" in res.embeds[0]["description"]
     assert res.embeds[0]["title"] == "Beginner Kaggle competitions"
 
-    res = await sim.invoke(world.guild, world.admin, "kaggle subscribe", {"channel": world.kaggle})
+    res = await sim.invoke(
+        world.guild, world.admin, "admin kaggle subscribe", {"channel": world.kaggle}
+    )
     assert "follows after StudyBot's first check of Kaggle" in res.content
     await cog.settled()
     assert sim.messages_in(world.kaggle) == []

@@ -34,7 +34,9 @@ async def test_one_curated_challenge_a_week_rotating_through_the_list(
 ) -> None:
     kaggle_harness.settings = no_credentials
     _, cog = await start(kaggle_harness)
-    res = await sim.invoke(world.guild, world.admin, "kaggle subscribe", {"channel": world.kaggle})
+    res = await sim.invoke(
+        world.guild, world.admin, "admin kaggle subscribe", {"channel": world.kaggle}
+    )
     assert res.ephemeral
     assert "curated beginner challenge every week" in res.content
     assert "KAGGLE_API_TOKEN" in res.content
@@ -72,7 +74,7 @@ async def test_curated_list_says_live_announcements_need_credentials(
 ) -> None:
     kaggle_harness.settings = no_credentials
     _, cog = await start(kaggle_harness)
-    await sim.invoke(world.guild, world.admin, "kaggle subscribe", {"channel": world.kaggle})
+    await sim.invoke(world.guild, world.admin, "admin kaggle subscribe", {"channel": world.kaggle})
     await cog.settled()
     this_week = challenges(sim, world.kaggle)[0]
 

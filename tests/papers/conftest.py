@@ -52,7 +52,7 @@ async def schedule_posts(
     timezone: str = "Europe/Berlin",
     role: SimRole | None = None,
 ) -> InteractionResult:
-    """Run /paper schedule as an admin and check that it was accepted."""
+    """Run /admin paper schedule as an admin and check that it was accepted."""
     options: dict[str, object] = {
         "channel": channel,
         "weekday": weekday,
@@ -61,7 +61,7 @@ async def schedule_posts(
     }
     if role is not None:
         options["role"] = role
-    res = await sim.invoke(guild, admin, "paper schedule", options)
+    res = await sim.invoke(guild, admin, "admin paper schedule", options)
     assert res.ephemeral
     assert "paper of the week goes to" in res.content, res.content
     return res

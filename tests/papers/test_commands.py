@@ -1,4 +1,4 @@
-"""The /paper commands end to end: what members and admins see, and what is stored."""
+"""/paper and /admin paper end to end: what members and admins see, and what is stored."""
 
 from __future__ import annotations
 
@@ -11,14 +11,26 @@ from bot.clock import FakeClock
 from tests.conftest import BotHarness, ErrorLog, World
 from tests.fakes.arxiv import FakeArxiv
 from tests.papers.conftest import bot_posts, paper_club, schedule_posts
-from tests.simulator import DiscordSimulator, InteractionResult, SimMessage
+from tests.simulator import (
+    EMBED_LINKS,
+    SEND_MESSAGES,
+    VIEW_CHANNEL,
+    DiscordSimulator,
+    InteractionResult,
+    SimMessage,
+)
+from tests.simulator.models import (
+    CREATE_PUBLIC_THREADS,
+    MENTION_EVERYONE,
+    SEND_MESSAGES_IN_THREADS,
+)
 
 DUE = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)  # Tuesday 18:00 in Berlin
 ADMIN_ONLY = "You need the Manage Server permission for this command. Ask a server admin."
 
 
 def schedule_options(channel: Any, **changes: Any) -> dict[str, Any]:
-    """Valid /paper schedule options, with some changed."""
+    """Valid /admin paper schedule options, with some changed."""
     options = {"channel": channel, "weekday": 1, "time": "18:00", "timezone": "Europe/Berlin"}
     options.update(changes)
     return options
@@ -33,15 +45,22 @@ async def final_reply(res: InteractionResult) -> SimMessage:
     return res.message
 
 
+def options_of(sim: DiscordSimulator, path: str) -> dict[str, dict[str, Any]]:
+    """The synced option specs of a command path such as "admin paper schedule", by name."""
+    first, *rest = path.split()
+    [node] = [c for c in sim.global_commands if c["name"] == first]
+    for word in rest:
+        [node] = [o for o in node["options"] if o["name"] == word]
+    return {o["name"]: o for o in node["options"]}
+
+
 def drop_channel_types(sim: DiscordSimulator) -> None:
     """Forget the channel-type filter, as an outdated or hostile client would."""
-    [paper] = [c for c in sim.global_commands if c["name"] == "paper"]
-    for sub in paper["options"]:
-        for option in sub.get("options", []):
-            option.pop("channel_types", None)
+    for path in ("admin paper schedule", "admin paper unschedule"):
+        options_of(sim, path)["channel"].pop("channel_types", None)
 
 
-# -- /paper schedule and /paper unschedule ------------------------------------------------------
+# -- /admin paper schedule and /admin paper unschedule ------------------------------------------
 
 
 async def test_schedule_replies_with_the_first_post_and_rescheduling_updates(
@@ -54,7 +73,7 @@ async def test_schedule_replies_with_the_first_post_and_rescheduling_updates(
     assert "every Tuesday at 18:00 (Europe/Berlin)" in res.content
     assert f"<t:{int(DUE.timestamp())}:F>" in res.content
 
-    role = sim.add_role(world.guild, "readers")
+    role = sim.add_role(world.guild, "readers", mentionable=True)
     res = await schedule_posts(
         sim, world.guild, world.admin, world.papers, weekday=4, time="7:05",
         timezone="america/new_york", role=role,
@@ -64,6 +83,8 @@ async def test_schedule_replies_with_the_first_post_and_rescheduling_updates(
     [schedule] = await paper_club(bot).repo.schedules()
     assert (schedule.weekday, schedule.at.strftime("%H:%M")) == (4, "07:05")
     assert (schedule.timezone, schedule.role_id) == ("America/New_York", role.id)
+    # A mentionable role needs no Mention Everyone of the admin, and StudyBot can ping it.
+    assert "can't be mentioned" not in res.content
 
 
 @pytest.mark.parametrize(
@@ -84,7 +105,7 @@ async def test_schedule_refuses_bad_times_and_zones(
 ) -> None:
     bot = await harness.start()
     res = await sim.invoke(
-        world.guild, world.admin, "paper schedule", schedule_options(world.papers, **changes)
+        world.guild, world.admin, "admin paper schedule", schedule_options(world.papers, **changes)
     )
     assert res.ephemeral
     assert res.content.startswith(message)
@@ -95,27 +116,29 @@ async def test_schedule_refuses_voice_channels_other_servers_and_everyone(
     harness: BotHarness, world: World, sim: DiscordSimulator
 ) -> None:
     bot = await harness.start()
-    [paper] = [c for c in sim.global_commands if c["name"] == "paper"]
-    [sub] = [o for o in paper["options"] if o["name"] == "schedule"]
-    [channel] = [o for o in sub["options"] if o["name"] == "channel"]
+    channel = options_of(sim, "admin paper schedule")["channel"]
     assert channel["channel_types"] == [0, 5]  # Discord offers text and announcement only
 
     drop_channel_types(sim)
     res = await sim.invoke(
-        world.guild, world.admin, "paper schedule", schedule_options(world.voice)
+        world.guild, world.admin, "admin paper schedule", schedule_options(world.voice)
     )
     assert res.ephemeral
-    assert "needs a text channel" in res.content and "#paper-club" in res.content
+    assert res.content.startswith(f"{world.voice.mention} is a voice channel: StudyBot posts")
+    assert "text or announcement channel" in res.content
 
     res = await sim.invoke(
-        world.guild, world.admin, "paper schedule", schedule_options(world.other_guild.general)
+        world.guild,
+        world.admin,
+        "admin paper schedule",
+        schedule_options(world.other_guild.general),
     )
     assert res.ephemeral and "That channel is not in this server" in res.content
 
     res = await sim.invoke(
         world.guild,
         world.admin,
-        "paper schedule",
+        "admin paper schedule",
         schedule_options(world.papers, role=world.guild.everyone),
     )
     assert res.ephemeral and "not @everyone" in res.content
@@ -128,10 +151,113 @@ async def test_schedule_refuses_a_channel_the_bot_cannot_post_in(
     bot = await harness.start()
     sim.set_bot_permissions(world.papers, allow_send=False)
     res = await sim.invoke(
-        world.guild, world.admin, "paper schedule", schedule_options(world.papers)
+        world.guild, world.admin, "admin paper schedule", schedule_options(world.papers)
     )
     assert res.ephemeral
     assert "StudyBot can't post in" in res.content and "Send Messages" in res.content
+    assert await paper_club(bot).repo.schedules() == []
+
+
+@pytest.mark.parametrize(
+    ("deny", "needs"),
+    [
+        (VIEW_CHANNEL, "View Channel, Send Messages, Embed Links, Create Public Threads and "
+         "Send Messages in Threads"),
+        (SEND_MESSAGES, "Send Messages and Embed Links"),  # embeds ride on sending
+        (EMBED_LINKS, "Embed Links"),
+        (CREATE_PUBLIC_THREADS, "Create Public Threads"),
+        (SEND_MESSAGES_IN_THREADS, "Send Messages in Threads"),
+    ],
+)  # fmt: skip
+async def test_schedule_refuses_a_channel_missing_anything_the_bot_needs_there(
+    harness: BotHarness, world: World, sim: DiscordSimulator, deny: int, needs: str
+) -> None:
+    bot = await harness.start()
+    sim.set_bot_permissions(world.papers, deny=deny)
+    res = await sim.invoke(
+        world.guild, world.admin, "admin paper schedule", schedule_options(world.papers)
+    )
+    assert res.ephemeral
+    assert res.content.startswith(
+        f"StudyBot can't post in {world.papers.mention}: it needs {needs} there. Grant "
+    )
+    assert res.content.endswith("then run `/admin paper schedule` again.")
+    assert await paper_club(bot).repo.schedules() == []
+
+
+@pytest.mark.parametrize(
+    ("deny", "needs"),
+    [(VIEW_CHANNEL, "View Channel and Send Messages"), (SEND_MESSAGES, "Send Messages")],
+)
+async def test_schedule_refuses_a_channel_the_admin_cannot_see_or_post_in(
+    harness: BotHarness, world: World, sim: DiscordSimulator, deny: int, needs: str
+) -> None:
+    bot = await harness.start()
+    sim.set_channel_overwrite(world.papers, world.admin, deny=deny)
+    res = await sim.invoke(
+        world.guild, world.admin, "admin paper schedule", schedule_options(world.papers)
+    )
+    assert res.ephemeral
+    assert res.content == (
+        f"You can't post in {world.papers.mention} yourself (you need {needs} there), so "
+        "StudyBot won't post there for you. Pick a channel you can post in."
+    )
+    assert await paper_club(bot).repo.schedules() == []
+
+
+async def test_a_role_ping_needs_a_mentionable_role_or_mention_everyone(
+    harness: BotHarness, world: World, sim: DiscordSimulator
+) -> None:
+    bot = await harness.start()
+    quiet = sim.add_role(world.guild, "readers")  # not mentionable, as Discord creates roles
+    res = await sim.invoke(
+        world.guild, world.admin, "admin paper schedule", schedule_options(world.papers, role=quiet)
+    )
+    assert res.ephemeral
+    assert res.content.startswith(
+        "You can't ping the role readers: it isn't mentionable and you don't have Mention "
+        "Everyone in that channel"
+    )
+    assert await paper_club(bot).repo.schedules() == []
+
+    pinger = sim.add_member(world.guild, "pinger", permissions=MENTION_EVERYONE, admin=True)
+    res = await schedule_posts(sim, world.guild, pinger, world.papers, role=quiet)
+    assert f", pinging {quiet.mention}." in res.content
+    # StudyBot itself lacks Mention Everyone, so the admin is told the ping won't notify.
+    assert f"⚠️ {quiet.mention} can't be mentioned by StudyBot" in res.content
+    [stored] = await paper_club(bot).repo.schedules()
+    assert (stored.role_id, stored.created_by) == (quiet.id, pinger.id)
+
+    # Mention Everyone taken away in that very channel: an update is refused, nothing changes.
+    sim.set_channel_overwrite(world.papers, pinger, deny=MENTION_EVERYONE)
+    res = await sim.invoke(
+        world.guild,
+        pinger,
+        "admin paper schedule",
+        schedule_options(world.papers, role=quiet, time="09:00"),
+    )
+    assert res.ephemeral and res.content.startswith("You can't ping the role readers")
+    assert await paper_club(bot).repo.schedules() == [stored]
+
+
+async def test_everyone_managed_and_foreign_roles_are_never_the_ping_role(
+    harness: BotHarness, world: World, sim: DiscordSimulator
+) -> None:
+    bot = await harness.start()
+    pinger = sim.add_member(world.guild, "pinger", permissions=MENTION_EVERYONE, admin=True)
+    [bot_role] = [r for r in world.guild.roles if r.managed]
+    elsewhere = sim.add_role(world.other_guild, "elsewhere", mentionable=True)
+    refusals = {
+        world.guild.everyone.id: "Pick a role of readers to ping, not @everyone",
+        bot_role.id: f"The role {bot_role.name} is managed by an integration",
+        elsewhere.id: "That role isn't in this server.",
+    }
+    for role in (world.guild.everyone, bot_role, elsewhere):
+        res = await sim.invoke(
+            world.guild, pinger, "admin paper schedule", schedule_options(world.papers, role=role)
+        )
+        assert res.ephemeral
+        assert res.content.startswith(refusals[role.id]), res.content
     assert await paper_club(bot).repo.schedules() == []
 
 
@@ -142,7 +268,7 @@ async def test_admin_commands_are_refused_to_members_by_the_bot_itself(
     res = await sim.invoke(
         world.guild,
         world.alice,
-        "paper schedule",
+        "admin paper schedule",
         schedule_options(world.papers),
         enforce_permissions=False,
     )
@@ -153,7 +279,7 @@ async def test_admin_commands_are_refused_to_members_by_the_bot_itself(
     res = await sim.invoke(
         world.guild,
         world.alice,
-        "paper unschedule",
+        "admin paper unschedule",
         {"channel": world.papers},
         enforce_permissions=False,
     )
@@ -165,11 +291,15 @@ async def test_unschedule_stops_posts_and_says_when_there_was_none(
     harness: BotHarness, world: World, sim: DiscordSimulator, clock: FakeClock
 ) -> None:
     bot = await harness.start()
-    res = await sim.invoke(world.guild, world.admin, "paper unschedule", {"channel": world.papers})
+    res = await sim.invoke(
+        world.guild, world.admin, "admin paper unschedule", {"channel": world.papers}
+    )
     assert res.ephemeral and "There is no paper of the week in" in res.content
 
     await schedule_posts(sim, world.guild, world.admin, world.papers)
-    res = await sim.invoke(world.guild, world.admin, "paper unschedule", {"channel": world.papers})
+    res = await sim.invoke(
+        world.guild, world.admin, "admin paper unschedule", {"channel": world.papers}
+    )
     assert res.ephemeral
     assert "Stopped the paper of the week" in res.content
     assert "every Tuesday at 18:00 (Europe/Berlin)" in res.content
@@ -185,13 +315,13 @@ async def test_timezone_autocomplete_offers_iana_names(
     choices = await sim.autocomplete(
         world.guild,
         world.admin,
-        "paper schedule",
+        "admin paper schedule",
         {"channel": world.papers, "timezone": "berl"},
         focused="timezone",
     )
     assert choices[0] == {"name": "Europe/Berlin", "value": "Europe/Berlin"}
     choices = await sim.autocomplete(
-        world.guild, world.admin, "paper schedule", {"timezone": ""}, focused="timezone"
+        world.guild, world.admin, "admin paper schedule", {"timezone": ""}, focused="timezone"
     )
     assert len(choices) == 25 and {"name": "UTC", "value": "UTC"} in choices
 

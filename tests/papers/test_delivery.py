@@ -25,7 +25,7 @@ async def test_post_has_embed_thread_and_pings_only_the_role(
     harness: BotHarness, world: World, sim: DiscordSimulator, clock: FakeClock
 ) -> None:
     bot = await harness.start()
-    readers = sim.add_role(world.guild, "readers")
+    readers = sim.add_role(world.guild, "readers", mentionable=True)
     await schedule_posts(sim, world.guild, world.admin, world.papers, role=readers)
     res = await sim.invoke(world.guild, world.alice, "paper suggest", {"paper": "1706.03762"})
     assert "#1 in the queue" in res.text
@@ -277,7 +277,7 @@ async def test_lost_permission_pauses_and_rescheduling_resumes(
     res = await sim.invoke(
         world.guild,
         world.admin,
-        "paper schedule",
+        "admin paper schedule",
         {"channel": world.papers, "weekday": 1, "time": "18:00", "timezone": "Europe/Berlin"},
     )
     assert res.ephemeral and "Send Messages" in res.content
@@ -372,7 +372,7 @@ async def test_the_agenda_wakes_at_the_earliest_due_time_from_the_table(
     await schedule_posts(sim, world.guild, world.admin, other, time="19:15", weekday=2)
     assert await bot.agenda.earliest() == datetime(2026, 11, 25, 18, 15, tzinfo=UTC)
 
-    res = await sim.invoke(world.guild, world.admin, "paper unschedule", {"channel": other})
+    res = await sim.invoke(world.guild, world.admin, "admin paper unschedule", {"channel": other})
     assert res.ephemeral and "Stopped" in res.content
     assert await bot.agenda.earliest() == sunday
     clock.set(sunday - timedelta(minutes=1))
@@ -397,7 +397,7 @@ async def test_a_week_with_nothing_left_says_so_without_a_ping(
     bot = await harness.start()
     cog = paper_club(bot)
     cog.delivery.reading_list = cog.delivery.reading_list[:1]  # a server that read all but one
-    readers = sim.add_role(world.guild, "readers")
+    readers = sim.add_role(world.guild, "readers", mentionable=True)
     await schedule_posts(sim, world.guild, world.admin, world.papers, role=readers)
     for week in range(2):
         clock.set(DUE + week * WEEK)

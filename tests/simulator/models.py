@@ -138,6 +138,7 @@ class SimRole:
     position: int = 1
     managed: bool = False
     color: int = 0
+    mentionable: bool = False
 
     def to_payload(self) -> dict[str, Any]:
         """Discord role object."""
@@ -156,7 +157,7 @@ class SimRole:
             "position": self.position,
             "permissions": str(self.permissions),
             "managed": self.managed,
-            "mentionable": False,
+            "mentionable": self.mentionable,
             "flags": 0,
         }
         if self.managed:

@@ -381,10 +381,12 @@ class DiscordSimulator:
         *,
         color: int = 0,
         position: int | None = None,
+        mentionable: bool = False,
     ) -> SimRole:
         """Create a role (at the bottom, below the bot's role, unless `position` is given)."""
         role = self._new_role(guild, name, permissions, position=position)
         role.color = color
+        role.mentionable = mentionable
         if self.connected:
             payload = {"guild_id": str(guild.id), "role": role.to_payload()}
             self._schedule(self.dispatch("GUILD_ROLE_CREATE", payload))
