@@ -250,6 +250,16 @@ class Database:
             (key, value),
         )
 
+    async def add_meta(self, key: str, value: str) -> bool:
+        """Write a value only if the key is new; True for the one call that wrote it."""
+        return (
+            await self.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING",
+                (key, value),
+            )
+            == 1
+        )
+
 
 def backup(source: Path | str, destination: Path | str) -> int:
     """Copy a live database with SQLite's online backup API; returns the pages copied."""

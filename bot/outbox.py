@@ -91,6 +91,20 @@ class Rendered:
 
 
 @dataclass(frozen=True, slots=True)
+class NewPost:
+    """A post to put in the outbox together with the feature's claim."""
+
+    kind: str
+    ref: int | None
+    guild_id: int
+    channel_id: int
+    due_at: datetime
+    give_up_at: datetime
+    payload: Rendered | None = None
+    thread_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Post:
     """One outbox row."""
 
@@ -200,34 +214,22 @@ class Outbox:
     # -- enqueueing ---------------------------------------------------------------------------
 
     @staticmethod
-    async def enqueue(
-        conn: aiosqlite.Connection,
-        *,
-        kind: str,
-        ref: int | None,
-        guild_id: int,
-        channel_id: int,
-        due_at: datetime,
-        give_up_at: datetime,
-        now: datetime,
-        payload: Rendered | None = None,
-        thread_name: str | None = None,
-    ) -> int:
+    async def enqueue(conn: aiosqlite.Connection, post: NewPost, now: datetime) -> int:
         """Add a post inside the caller's (claim) transaction; returns its id."""
         cursor = await conn.execute(
             "INSERT INTO outbox (kind, ref, guild_id, channel_id, nonce, payload, thread_name, "
             "created_at, due_at, give_up_at, next_attempt_at) "
             "VALUES (?, ?, ?, ?, hex(randomblob(8)), ?, ?, ?, ?, ?, ?) RETURNING id",
             (
-                kind,
-                ref,
-                guild_id,
-                channel_id,
-                payload.to_json() if payload is not None else None,
-                thread_name,
+                post.kind,
+                post.ref,
+                post.guild_id,
+                post.channel_id,
+                post.payload.to_json() if post.payload is not None else None,
+                post.thread_name,
                 iso(now),
-                iso(due_at),
-                iso(give_up_at),
+                iso(post.due_at),
+                iso(post.give_up_at),
                 iso(now),
             ),
         )

@@ -8,15 +8,17 @@ posts a curated challenge of the week instead.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Literal, NoReturn
 
 import discord
 
 from bot.channels import missing_post_permissions
-from bot.notify import notify_admins
+from bot.notify import pause_and_notify
+from bot.outbox import Failure, NewPost, Post, Rendered
 from cogs.kaggle import embeds
 from cogs.kaggle.client import (
     KaggleAuthError,
@@ -37,6 +39,10 @@ if TYPE_CHECKING:
     from bot.client import StudyBot
 
 log = logging.getLogger(__name__)
+
+KIND = "kaggle"
+#: A post that could not be sent within this long after its claim is given up.
+GRACE = timedelta(hours=6)
 
 PollState = Literal["ok", "auth", "unavailable", "curated"]
 PostableChannel = discord.TextChannel  # text and announcement channels alike
@@ -129,14 +135,16 @@ class Announcer:
     # ----------------------------------------------------------------------------- delivery
 
     async def deliver_all(self) -> int:
-        """Deliver what is due to every active subscription; returns how many posts went out."""
+        """Claim what is due for every subscription and send it; returns how many were claimed."""
         async with self._deliver_lock:
             now = self.bot.clock()
             has_list = (await self.status()).last_success is not None
             posted = 0
             for subscription in await self.repo.active_subscriptions():
                 posted += await self._deliver_guarded(subscription, now, has_list)
-            return posted
+        if posted:
+            await self.bot.outbox.run()
+        return posted
 
     async def deliver_subscription(self, subscription_id: int) -> int:
         """Deliver what is due to one subscription (right after /kaggle subscribe)."""
@@ -146,7 +154,10 @@ class Announcer:
                 return 0
             now = self.bot.clock()
             has_list = (await self.status()).last_success is not None
-            return await self._deliver_guarded(subscription, now, has_list)
+            posted = await self._deliver_guarded(subscription, now, has_list)
+        if posted:
+            await self.bot.outbox.run()
+        return posted
 
     async def _deliver_guarded(
         self, subscription: Subscription, now: datetime, has_list: bool
@@ -181,22 +192,26 @@ class Announcer:
             claims += [
                 (c.ref, kind) for c in active for kind in reminder_kinds_due(c.deadline, now)
             ]
-            if await self.repo.claim_summary(subscription.id, claims, now):
-                embed = embeds.summary_embed(active, subscription.category, now)
-                posted += await self._send(subscription, channel, embed, now)
+            embed = embeds.summary_embed(active, subscription.category, now)
+            post = self._post(subscription, embed, now)
+            if await self.repo.claim_summary(subscription.id, claims, now, post):
+                posted += 1
         else:
             for competition in await self.repo.unannounced(subscription, now):
                 also = reminder_kinds_due(competition.deadline, now)
-                if await self.repo.claim(subscription.id, competition.ref, ANNOUNCE, now, also):
-                    embed = embeds.competition_embed(competition, self.section_titles)
-                    posted += await self._send(subscription, channel, embed, now)
+                embed = embeds.competition_embed(competition, self.section_titles)
+                post = self._post(subscription, embed, now)
+                if await self.repo.claim(
+                    subscription.id, competition.ref, ANNOUNCE, now, also, post
+                ):
+                    posted += 1
         for due in await self.repo.due_reminders(subscription.id, now):
             if not subscription.wants(due.competition.category):
                 continue  # announced under an earlier category choice
             ref = due.competition.ref
-            if await self.repo.claim(subscription.id, ref, due.kind, now, due.also_claim):
-                embed = embeds.reminder_embed(due.competition, due.kind)
-                posted += await self._send(subscription, channel, embed, now)
+            post = self._post(subscription, embeds.reminder_embed(due.competition, due.kind), now)
+            if await self.repo.claim(subscription.id, ref, due.kind, now, due.also_claim, post):
+                posted += 1
         return posted
 
     def weekly_challenge(self, now: datetime, offered: list[str]) -> CuratedCompetition:
@@ -215,10 +230,22 @@ class Announcer:
         if channel is None:
             return 0
         challenge = self.weekly_challenge(now, await self.repo.offered_challenges(subscription.id))
-        if not await self.repo.claim(subscription.id, challenge.slug, kind, now):
-            return 0
         embed = embeds.challenge_embed(challenge, year, week, self.section_titles)
-        return await self._send(subscription, channel, embed, now)
+        post = self._post(subscription, embed, now)
+        return int(await self.repo.claim(subscription.id, challenge.slug, kind, now, (), post))
+
+    @staticmethod
+    def _post(subscription: Subscription, embed: discord.Embed, now: datetime) -> NewPost:
+        """The outbox row of one post to a subscription's channel."""
+        return NewPost(
+            kind=KIND,
+            ref=subscription.id,
+            guild_id=subscription.guild_id,
+            channel_id=subscription.channel_id,
+            due_at=now,
+            give_up_at=now + GRACE,
+            payload=Rendered.of(None, [embed]),
+        )
 
     # ------------------------------------------------------------------------------ channels
 
@@ -239,44 +266,56 @@ class Announcer:
             await self._pause(subscription, now, f"StudyBot lacks {', '.join(missing)} there")
         return channel
 
-    async def _send(
-        self,
-        subscription: Subscription,
-        channel: discord.abc.Messageable,
-        embed: discord.Embed,
-        now: datetime,
-    ) -> int:
-        """Send one embed; 1 if it went out. A 404/403 pauses the subscription."""
-        try:
-            await channel.send(embed=embed, allowed_mentions=discord.AllowedMentions.none())
-        except discord.NotFound:
-            await self._pause(subscription, now, "the channel was deleted")
-        except discord.Forbidden:
-            await self._pause(subscription, now, "StudyBot may not post there any more")
-        except discord.HTTPException as exc:
-            log.warning(
-                "Kaggle post to channel %s failed (HTTP %s); it is not retried",
-                subscription.channel_id,
-                exc.status,
+    # ------------------------------------------------------------------ the outbox's post kind
+
+    async def render(self, post: Post) -> Rendered | None:
+        """Kaggle posts are rendered when they are claimed."""
+        return None
+
+    async def delivered(self, post: Post, message_id: int, thread_id: int | None) -> None:
+        """Nothing more to record: the claim stands."""
+
+    async def failed(self, post: Post, reason: Failure, detail: str) -> None:
+        """Pause a subscription whose channel is gone or closed; else tell the admins once."""
+        if post.ref is None:
+            return
+        subscription = await self.repo.subscription(post.ref)
+        if subscription is None:
+            return
+        if reason in ("gone", "forbidden"):
+            why = (
+                "the channel was deleted"
+                if reason == "gone"
+                else ("StudyBot may not post there any more")
             )
-            return 0
-        return 1
+            with contextlib.suppress(_Paused):
+                await self._pause(subscription, self.bot.clock(), why)
+            return
+        day = self.bot.clock().date().isoformat()
+        if await self.bot.db.add_meta(f"kaggle:failed-notice:{subscription.id}:{day}", detail):
+            await pause_and_notify(
+                self.bot,
+                guild_id=subscription.guild_id,
+                pause=None,
+                text=(
+                    f"StudyBot could not post a Kaggle update in <#{subscription.channel_id}> "
+                    f"({detail}). The subscription carries on with the next ones."
+                ),
+                fallback_user_id=subscription.subscribed_by,
+            )
 
     async def _pause(self, subscription: Subscription, now: datetime, reason: str) -> NoReturn:
         """Pause a subscription, tell its server's admins once, and stop delivering to it."""
-        if await self.repo.pause(subscription.id, reason, now):
-            log.info(
-                "paused Kaggle posts to channel %s (guild %s): %s",
-                subscription.channel_id,
-                subscription.guild_id,
-                reason,
-            )
-            text = (
-                f"StudyBot paused the Kaggle posts for <#{subscription.channel_id}>: {reason}. "
-                "An admin can resume them with `/kaggle subscribe` in a channel StudyBot can "
-                "post in (it needs View Channel, Send Messages and Embed Links)."
-            )
-            await notify_admins(
-                self.bot, subscription.guild_id, text, fallback_user_id=subscription.subscribed_by
-            )
+        text = (
+            f"StudyBot paused the Kaggle posts for <#{subscription.channel_id}>: {reason}. "
+            "An admin can resume them with `/admin kaggle subscribe` in a channel StudyBot can "
+            "post in (it needs View Channel, Send Messages and Embed Links)."
+        )
+        await pause_and_notify(
+            self.bot,
+            guild_id=subscription.guild_id,
+            pause=lambda: self.repo.pause(subscription.id, reason, now),
+            text=text,
+            fallback_user_id=subscription.subscribed_by,
+        )
         raise _Paused

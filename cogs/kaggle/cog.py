@@ -18,7 +18,7 @@ from bot.errors import UserFacingError
 from bot.ui import Paginator
 from cogs.admin.group import AdminSubgroup, StatusSection
 from cogs.kaggle import embeds, status
-from cogs.kaggle.announcer import Announcer, PollResult
+from cogs.kaggle.announcer import KIND, Announcer, PollResult
 from cogs.kaggle.client import KaggleAuth, KaggleClient
 from cogs.kaggle.repo import CATEGORIES, KaggleRepo, weekly_kind
 from roadmap.kaggle_data import load_curated
@@ -80,6 +80,7 @@ class Kaggle(commands.Cog, name="Kaggle"):
 
     async def cog_load(self) -> None:
         """Add the polling job and poll once as soon as the bot is ready."""
+        self.bot.outbox.register(KIND, self.announcer)
         self.bot.scheduler.add_job(
             self._scheduled_poll,
             "interval",

@@ -12,6 +12,7 @@ from enum import StrEnum
 import aiosqlite
 
 from bot.database import Database
+from bot.outbox import NewPost, Outbox
 from cogs.kaggle.client import Competition
 
 #: The categories a subscription can follow ("all" follows every category).
@@ -435,8 +436,13 @@ class KaggleRepo:
         kind: str,
         now: datetime,
         also: Iterable[str] = (),
+        post: NewPost | None = None,
     ) -> bool:
-        """Commit a claim for one post (plus silent `also` kinds); False if already claimed."""
+        """Commit a claim for one post (plus silent `also` kinds) and its outbox row.
+
+        False if already claimed; the claim and the outbox row commit together, so the post
+        goes out exactly once.
+        """
         stamp = to_epoch(now)
         insert = (
             "INSERT INTO kaggle_deliveries (subscription_id, competition_ref, kind, claimed_at) "
@@ -444,21 +450,31 @@ class KaggleRepo:
         )
         extras = [(subscription_id, ref, extra, stamp) for extra in also]
         try:
-            if not extras:  # one statement commits on its own
-                return await self.db.execute(insert, (subscription_id, ref, kind, stamp)) == 1
             async with self.db.transaction() as conn:
                 cursor = await conn.execute(insert, (subscription_id, ref, kind, stamp))
-                if cursor.rowcount != 1:
+                claimed = cursor.rowcount == 1
+                await cursor.close()
+                if not claimed:
                     return False
-                await conn.executemany(insert, extras)
+                if extras:
+                    await conn.executemany(insert, extras)
+                if post is not None:
+                    await Outbox.enqueue(conn, post, now)
         except sqlite3.IntegrityError:
             return False  # the subscription was removed meanwhile
         return True
 
     async def claim_summary(
-        self, subscription_id: int, claims: Iterable[tuple[str, str]], now: datetime
+        self,
+        subscription_id: int,
+        claims: Iterable[tuple[str, str]],
+        now: datetime,
+        post: NewPost | None = None,
     ) -> bool:
-        """Mark a subscription summarised and claim (ref, kind) pairs; False if done already."""
+        """Mark a subscription summarised, claim (ref, kind) pairs and queue the summary post.
+
+        False if done already.
+        """
         stamp = to_epoch(now)
         async with self.db.transaction() as conn:
             cursor = await conn.execute(
@@ -473,6 +489,8 @@ class KaggleRepo:
                 "claimed_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                 [(subscription_id, ref, kind, stamp) for ref, kind in claims],
             )
+            if post is not None:
+                await Outbox.enqueue(conn, post, now)
         return True
 
     async def weekly_claimed(self, subscription_id: int, kind: str) -> bool:

@@ -40,8 +40,6 @@ log = logging.getLogger(__name__)
 MAX_QUEUE = 200
 
 
-
-
 WEEKDAY_CHOICES = [app_commands.Choice(name=day, value=i) for i, day in enumerate(WEEKDAYS)]
 
 

@@ -12,7 +12,7 @@ import aiosqlite
 
 from bot.clock import iso, parse_iso
 from bot.database import Database
-from bot.outbox import Outbox
+from bot.outbox import NewPost, Outbox
 from cogs.papers.arxiv import ArxivPaper
 from cogs.papers.schedule import next_occurrence, parse_timezone
 from roadmap.reading_list import ReadingPaper
@@ -436,17 +436,16 @@ class PaperRepo:
                 )
             else:
                 post_id = await self._insert_post(conn, schedule, claim_id, pick, now)
-            outbox_id = await Outbox.enqueue(
-                conn,
+            post = NewPost(
                 kind="paper",
                 ref=claim_id,
                 guild_id=schedule.guild_id,
                 channel_id=schedule.channel_id,
                 due_at=occurrence,
                 give_up_at=give_up_at,
-                now=now,
                 thread_name=thread_name if pick is not None else None,
             )
+            outbox_id = await Outbox.enqueue(conn, post, now)
         return Claim(claim_id, schedule, occurrence, late, post_id, pick, outbox_id)
 
     async def claim_by_id(

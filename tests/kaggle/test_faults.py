@@ -154,7 +154,7 @@ async def test_deleted_channel_pauses_and_tells_admins_once_other_guilds_go_on(
     assert f"paused the Kaggle posts for <#{world.kaggle.id}>: the channel was deleted" in (
         notices[0].content
     )
-    assert "/kaggle subscribe" in notices[0].content
+    assert "/admin kaggle subscribe" in notices[0].content
     assert [m.embeds[0]["title"] for m in sim.messages_in(other_channel)] == [
         "Kaggle competitions open now",
         "New on Kaggle: First After Deletion",
