@@ -203,6 +203,8 @@ class Outbox:
         self._lock = asyncio.Lock()
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._closing = False
+        #: A single request that takes longer than this is treated as timed out.
+        self.request_timeout = REQUEST_TIMEOUT
         self.sent = 0
         self.resent = 0
         self.found = 0
@@ -439,7 +441,7 @@ class Outbox:
             )
             try:
                 await self.bot.budget.acquire()
-                async with asyncio.timeout(REQUEST_TIMEOUT):
+                async with asyncio.timeout(self.request_timeout):
                     message = await channel.send(
                         content=payload.content,
                         embeds=embeds,
@@ -500,7 +502,7 @@ class Outbox:
         for attempt in range(SEND_ATTEMPTS):
             try:
                 await self.bot.budget.acquire()
-                async with asyncio.timeout(REQUEST_TIMEOUT):
+                async with asyncio.timeout(self.request_timeout):
                     thread = await message.create_thread(
                         name=post.thread_name, auto_archive_duration=THREAD_ARCHIVE_MINUTES
                     )
