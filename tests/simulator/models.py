@@ -370,6 +370,7 @@ class SimMessage:
     reactions: list[str] = field(default_factory=list)
     poll: dict[str, Any] | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    nonce: str | int | None = None
     timestamp: str = field(default_factory=iso_now)
     edited_timestamp: str | None = None
 

@@ -138,12 +138,15 @@ class DiscordSimulator:
         bot_name: str = "StudyBot",
         interaction_deadline: float = 3.0,
         heartbeat_interval_ms: int = 41250,
+        nonce_window: float = 120.0,
     ) -> None:
         self.token = token
         self.application_id = snowflakes.next()
         self.bot_user = SimUser(id=snowflakes.next(), name=bot_name, bot=True)
         self.app_owner = SimUser(id=snowflakes.next(), name="app-owner")
         self.interaction_deadline = interaction_deadline
+        #: Seconds in which an `enforce_nonce` create with a seen nonce returns the first message.
+        self.nonce_window = nonce_window
         self.heartbeat_interval_ms = heartbeat_interval_ms
         self.allowed_privileged_intents = (1 << 1) | (1 << 8) | (1 << 15)
 
@@ -156,6 +159,8 @@ class DiscordSimulator:
         self.threads: list[SimChannel] = []
         self.dm_channels: dict[int, SimChannel] = {}
         self._channel_messages: dict[int, list[SimMessage]] = {}
+        # (channel id, author id, nonce) -> (first message, monotonic time it was created)
+        self._nonces: dict[tuple[int, int, str | int], tuple[SimMessage, float]] = {}
         self._blobs: dict[int, bytes] = {}
 
         self.global_commands: list[dict[str, Any]] = []
@@ -576,8 +581,8 @@ class DiscordSimulator:
             )
         return data
 
-    def message_payload(self, msg: SimMessage) -> dict[str, Any]:
-        """Discord message object for a SimMessage."""
+    def message_payload(self, msg: SimMessage, *, with_nonce: bool = False) -> dict[str, Any]:
+        """Discord message object; `with_nonce` for the create answer and MESSAGE_CREATE only."""
         author = self.users.get(msg.author_id) or SimUser(id=msg.author_id, name="unknown")
         data: dict[str, Any] = {
             "id": str(msg.id),
@@ -616,6 +621,8 @@ class DiscordSimulator:
             data["thread"] = self.channel_payload(msg.thread)
         if msg.poll is not None:
             data["poll"] = msg.poll
+        if with_nonce and msg.nonce is not None:
+            data["nonce"] = msg.nonce
         return data
 
     def _mentions(self, msg: SimMessage) -> list[dict[str, Any]]:
@@ -1174,18 +1181,57 @@ class DiscordSimulator:
                 raise ApiError(
                     400, "Invalid Form Body", 50035, {"message_reference": "Unknown message"}
                 )
+        nonce = self._check_nonce(payload)
+        if nonce is not None and payload.get("enforce_nonce"):
+            first = self._nonce_match(ch, self.bot_user, nonce)
+            if first is not None:
+                return self.message_payload(first, with_nonce=True)
         if ch.is_thread and ch.archived:
             ch.archived = False
         msg = self._new_message(ch, self.bot_user, payload, files)
+        if nonce is not None:
+            msg.nonce = nonce
+            self._nonces[(ch.id, self.bot_user.id, nonce)] = (msg, time.monotonic())
         self._echo_create(msg)
-        return self.message_payload(msg)
+        return self.message_payload(msg, with_nonce=True)
+
+    @staticmethod
+    def _check_nonce(payload: dict[str, Any]) -> str | int | None:
+        """The create payload's nonce (a string of up to 25 characters or an integer), if any."""
+        nonce = payload.get("nonce")
+        if nonce is None:
+            return None
+        if isinstance(nonce, bool) or not isinstance(nonce, (str, int)):
+            raise FormError("Invalid Form Body", 50035, {"nonce": "Must be a string or integer."})
+        if isinstance(nonce, str) and len(nonce) > 25:
+            raise FormError("Invalid Form Body", 50035, {"nonce": "Must be 25 or fewer in length."})
+        return nonce
+
+    def _nonce_match(self, ch: SimChannel, author: SimUser, nonce: str | int) -> SimMessage | None:
+        """The author's message with this nonce in `ch` created within `nonce_window`, if any.
+
+        Like Discord (discord.py documents it for `send`), a nonce whose message was deleted in
+        the meantime answers 404 Unknown Message instead of creating a second message.
+        """
+        key = (ch.id, author.id, nonce)
+        seen = self._nonces.get(key)
+        if seen is None:
+            return None
+        first, created = seen
+        if time.monotonic() - created >= self.nonce_window:
+            del self._nonces[key]
+            return None
+        if first.deleted:
+            raise ApiError(404, "Unknown Message", 10008)
+        return first
 
     def _echo_create(self, msg: SimMessage) -> None:
         if msg.ephemeral or not self.connected:
             return
         wanted = INTENT_DIRECT_MESSAGES if msg.guild_id is None else INTENT_GUILD_MESSAGES
         if self.intents & wanted:
-            self._schedule(self.dispatch("MESSAGE_CREATE", self.message_payload(msg)))
+            data = self.message_payload(msg, with_nonce=True)
+            self._schedule(self.dispatch("MESSAGE_CREATE", data))
 
     async def _get_messages(self, request: web.Request, channel_id: str) -> list[dict[str, Any]]:
         ch = self._channel(channel_id)
