@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 # --- permission bits (subset of Discord's) -------------------------------------------------------
 CREATE_INSTANT_INVITE = 1 << 0
@@ -445,9 +445,19 @@ class RequestRecord(NamedTuple):
     status: int
 
 
+FaultWhen = Literal["before", "after"]
+FaultMode = Literal["status", "timeout", "drop"]
+
+
 @dataclass
 class FaultRule:
-    """An injected failure for matching REST requests."""
+    """An injected failure for matching REST requests.
+
+    `when="before"` answers instead of running the route's handler; `when="after"` runs the
+    handler first (the message is created, gateway events are sent) and then fails. `mode`:
+    "status" answers `status`, "timeout" holds the answer back for `hold_for` seconds (or until
+    the simulator stops) and then closes the connection, "drop" closes it at once.
+    """
 
     method: str
     pattern: Any
@@ -456,7 +466,51 @@ class FaultRule:
     retry_after: float | None
     global_: bool
     body: Any
+    when: FaultWhen = "before"
+    mode: FaultMode = "status"
+    hold_for: float = 60.0
     hits: int = 0
+    #: How many of the matched requests ran the route's handler (only `when="after"` does).
+    handled: int = 0
+
+
+@dataclass(eq=False)
+class HeldRequest:
+    """A hold on matching REST requests (see `DiscordSimulator.hold`).
+
+    `arrived` is set when a matching request reached the hold's point (before or after the
+    route's handler); the request waits there until `release()`. A request whose client has
+    gone (closed the connection, e.g. a killed bot) is never answered and, when held before
+    the handler, never handled.
+    """
+
+    method: str
+    pattern: Any
+    when: FaultWhen
+    times: int
+    hits: int = 0
+    #: Whether the route's handler ran for a held request (what Discord did with it).
+    handler_ran: bool = False
+    #: Whether the client had closed its connection by the time a held request was released.
+    client_gone: bool = False
+    #: The paths (after /api/v10) of the requests this hold caught.
+    paths: list[str] = field(default_factory=list)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def release(self) -> None:
+        """Let the held request(s) continue (and requests matching later pass unheld)."""
+        self.released.set()
+
+    async def wait_arrived(self, timeout: float = 10.0) -> None:
+        """Wait until a matching request reached the hold."""
+        try:
+            await asyncio.wait_for(self.arrived.wait(), timeout)
+        except TimeoutError:
+            raise TimeoutError(
+                f"no {self.method} request matching {self.pattern.pattern!r} reached the hold "
+                f"({self.when} the handler) within {timeout}s"
+            ) from None
 
 
 @dataclass(eq=False)

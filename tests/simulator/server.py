@@ -41,7 +41,10 @@ from .models import (
     SEND_MESSAGES_IN_THREADS,
     TEXT,
     VIEW_CHANNEL,
+    FaultMode,
     FaultRule,
+    FaultWhen,
+    HeldRequest,
     InteractionResult,
     RequestRecord,
     SimChannel,
@@ -172,6 +175,8 @@ class DiscordSimulator:
         self.unknown_routes: list[str] = []
         self.server_errors: list[str] = []
         self._faults: list[FaultRule] = []
+        self._holds: list[HeldRequest] = []
+        self._stopping = asyncio.Event()
 
         self.interactions: dict[str, SimInteraction] = {}
         self.gateway_connects = 0
@@ -226,6 +231,7 @@ class DiscordSimulator:
 
     async def start(self) -> None:
         """Start the HTTP/websocket server on a random free port."""
+        self._stopping.clear()
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(
@@ -239,7 +245,10 @@ class DiscordSimulator:
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
 
     async def stop(self) -> None:
-        """Close gateway connections and stop the server."""
+        """Close gateway connections and stop the server (held requests end unanswered)."""
+        self._stopping.set()
+        for held in self._holds:
+            held.released.set()
         for task in list(self._pending):
             task.cancel()
         for ws in list(self._sockets):
@@ -772,21 +781,40 @@ class DiscordSimulator:
         self,
         method: str,
         path_pattern: str,
-        status: int,
+        status: int | None = None,
         times: int = 1,
         retry_after: float | None = None,
         global_: bool = False,
         body: Any = None,
+        *,
+        when: FaultWhen = "before",
+        mode: FaultMode = "status",
+        hold_for: float = 60.0,
     ) -> FaultRule:
-        """Fail the next `times` requests matching method + regex (path after /api/v10)."""
+        """Fail the next `times` requests matching method + regex (path after /api/v10).
+
+        when="before" answers instead of running the handler; when="after" runs it (the
+        message is created, events are sent) and then fails. mode="status" answers `status`
+        (required then), "timeout" sends no answer for `hold_for` seconds (or until stop) and
+        then closes the connection, "drop" closes the connection without an answer.
+        """
+        if when not in ("before", "after"):
+            raise ValueError(f"when must be 'before' or 'after', not {when!r}")
+        if mode not in ("status", "timeout", "drop"):
+            raise ValueError(f"mode must be 'status', 'timeout' or 'drop', not {mode!r}")
+        if mode == "status" and status is None:
+            raise ValueError("mode='status' needs a status")
         rule = FaultRule(
             method=method.upper(),
             pattern=re.compile(path_pattern),
-            status=status,
+            status=status or 0,
             times=times,
             retry_after=retry_after,
             global_=global_,
             body=body,
+            when=when,
+            mode=mode,
+            hold_for=hold_for,
         )
         self._faults.append(rule)
         return rule
@@ -794,6 +822,58 @@ class DiscordSimulator:
     def clear_faults(self) -> None:
         """Remove all fault rules."""
         self._faults.clear()
+
+    def hold(
+        self, method: str, path_pattern: str, *, when: FaultWhen = "before", times: int = 1
+    ) -> HeldRequest:
+        """Hold the next `times` matching requests before (or after) their handler until released.
+
+        The handle's `arrived` event is set when a request reached the hold; `release()` lets
+        it continue. A request whose client has gone by then is never answered (and, held
+        before the handler, never handled). `stop()` ends every hold without handling.
+        """
+        if when not in ("before", "after"):
+            raise ValueError(f"when must be 'before' or 'after', not {when!r}")
+        held = HeldRequest(
+            method=method.upper(), pattern=re.compile(path_pattern), when=when, times=times
+        )
+        self._holds.append(held)
+        return held
+
+    def _match_hold(self, method: str, path: str, when: str) -> HeldRequest | None:
+        for held in self._holds:
+            if held.when != when or held.hits >= held.times:
+                continue
+            if held.method not in ("*", "ANY", method) or not held.pattern.search(path):
+                continue
+            held.hits += 1
+            held.paths.append(path)
+            return held
+        return None
+
+    async def _wait_hold(self, held: HeldRequest, request: web.Request) -> bool:
+        """Wait for the hold's release; whether the request may go on (client still there)."""
+        held.arrived.set()
+        await held.released.wait()
+        if self._stopping.is_set():
+            return False
+        if request.transport is None or request.transport.is_closing():
+            held.client_gone = True
+            return False
+        return True
+
+    async def _hang(self, request: web.Request, seconds: float) -> web.StreamResponse:
+        """Send no answer for `seconds` (or until stop), then close the connection."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+        return self._drop(request)
+
+    @staticmethod
+    def _drop(request: web.Request) -> web.StreamResponse:
+        """Close the client's connection without an answer."""
+        if request.transport is not None:
+            request.transport.close()
+        return web.Response(status=204)
 
     def _match_fault(self, method: str, path: str) -> FaultRule | None:
         for rule in self._faults:
@@ -844,33 +924,70 @@ class DiscordSimulator:
         if not path.startswith(API_PREFIX):
             return self._log_unknown(request, path)
         sub = path[len(API_PREFIX) :] or "/"
-        rule = self._match_fault(request.method, sub)
-        if rule is not None:
-            self.requests.append(RequestRecord(request.method, sub, rule.status))
+        method = request.method
+        rule = self._match_fault(method, sub)
+        if rule is not None and rule.when == "before":
+            self.requests.append(RequestRecord(method, sub, rule.status))
+            if rule.mode == "drop":
+                return self._drop(request)
+            if rule.mode == "timeout":
+                return await self._hang(request, rule.hold_for)
             return self._fault_response(rule)
-        for method, regex, handler, auth in self._routes:
-            if method != request.method:
+        found = self._find_route(method, sub)
+        if found is None:
+            return self._log_unknown(request, sub)
+        handler, auth, params = found
+        if auth and request.headers.get("Authorization") != f"Bot {self.token}":
+            self.requests.append(RequestRecord(method, sub, 401))
+            return _json_response(401, _error_body("401: Unauthorized", 0))
+        held = self._match_hold(method, sub, "before")
+        if held is not None and not await self._wait_hold(held, request):
+            self.requests.append(RequestRecord(method, sub, 0))
+            return self._drop(request)
+        status, body = await self._run_handler(request, handler, params, sub)
+        if held is not None:
+            held.handler_ran = True
+        held = self._match_hold(method, sub, "after")
+        if held is not None:
+            held.handler_ran = True
+            if not await self._wait_hold(held, request):
+                self.requests.append(RequestRecord(method, sub, 0))
+                return self._drop(request)
+        if rule is not None:
+            rule.handled += 1
+            self.requests.append(RequestRecord(method, sub, rule.status))
+            if rule.mode == "drop":
+                return self._drop(request)
+            if rule.mode == "timeout":
+                return await self._hang(request, rule.hold_for)
+            return self._fault_response(rule)
+        self.requests.append(RequestRecord(method, sub, status))
+        return _json_response(status, body)
+
+    def _find_route(self, method: str, sub: str) -> tuple[Handler, bool, dict[str, str]] | None:
+        for route_method, regex, handler, auth in self._routes:
+            if route_method != method:
                 continue
             m = regex.fullmatch(sub)
-            if m is None:
-                continue
-            if auth and request.headers.get("Authorization") != f"Bot {self.token}":
-                self.requests.append(RequestRecord(request.method, sub, 401))
-                return _json_response(401, _error_body("401: Unauthorized", 0))
-            try:
-                result = await handler(request, **m.groupdict())
-                status, body = result if isinstance(result, tuple) else (200, result)
-            except ApiError as exc:
-                status, body = exc.status, _error_body(exc.message, exc.code, exc.errors)
-            except FormError as exc:
-                status, body = 400, _error_body(exc.message, exc.code, exc.errors)
-            except Exception as exc:  # a simulator bug: report loudly, answer 400 (no retries)
-                self.server_errors.append(f"{request.method} {sub}: {traceback.format_exc()}")
-                log.exception("simulator error on %s %s", request.method, sub)
-                status, body = 400, _error_body(f"simulator error: {exc!r}", 0)
-            self.requests.append(RequestRecord(request.method, sub, status))
-            return _json_response(status, body)
-        return self._log_unknown(request, sub)
+            if m is not None:
+                return handler, auth, m.groupdict()
+        return None
+
+    async def _run_handler(
+        self, request: web.Request, handler: Handler, params: dict[str, str], sub: str
+    ) -> tuple[int, Any]:
+        try:
+            result = await handler(request, **params)
+            status, body = result if isinstance(result, tuple) else (200, result)
+        except ApiError as exc:
+            status, body = exc.status, _error_body(exc.message, exc.code, exc.errors)
+        except FormError as exc:
+            status, body = 400, _error_body(exc.message, exc.code, exc.errors)
+        except Exception as exc:  # a simulator bug: report loudly, answer 400 (no retries)
+            self.server_errors.append(f"{request.method} {sub}: {traceback.format_exc()}")
+            log.exception("simulator error on %s %s", request.method, sub)
+            status, body = 400, _error_body(f"simulator error: {exc!r}", 0)
+        return status, body
 
     def _log_unknown(self, request: web.Request, path: str) -> web.Response:
         self.unknown_routes.append(f"{request.method} {path}")
