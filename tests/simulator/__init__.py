@@ -50,6 +50,7 @@ from .models import (
     SimUser,
     SimValidationError,
 )
+from .ratelimits import DEFAULT_GLOBAL_RATE, DEFAULT_ROUTE_LIMITS, RateLimitRecord
 from .server import ApiError, DiscordSimulator
 
 __all__ = [
@@ -58,6 +59,8 @@ __all__ = [
     "ATTACH_FILES",
     "DEFAULT_BOT_PERMISSIONS",
     "DEFAULT_EVERYONE_PERMISSIONS",
+    "DEFAULT_GLOBAL_RATE",
+    "DEFAULT_ROUTE_LIMITS",
     "EMBED_LINKS",
     "EPHEMERAL",
     "MANAGE_GUILD",
@@ -70,6 +73,7 @@ __all__ = [
     "FaultRule",
     "HeldRequest",
     "InteractionResult",
+    "RateLimitRecord",
     "RequestRecord",
     "SimChannel",
     "SimGuild",

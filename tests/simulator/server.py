@@ -59,6 +59,12 @@ from .models import (
     snowflakes,
     walk_components,
 )
+from .ratelimits import (
+    DEFAULT_GLOBAL_RATE,
+    GLOBAL_EXEMPT_PREFIXES,
+    RateLimiter,
+    RateLimitRecord,
+)
 from .validation import (
     ATTACHMENT,
     CHANNEL,
@@ -142,6 +148,9 @@ class DiscordSimulator:
         interaction_deadline: float = 3.0,
         heartbeat_interval_ms: int = 41250,
         nonce_window: float = 120.0,
+        rate_limits: bool = True,
+        global_rate: int | None = DEFAULT_GLOBAL_RATE,
+        route_limits: dict[str, tuple[int, float]] | None = None,
     ) -> None:
         self.token = token
         self.application_id = snowflakes.next()
@@ -175,6 +184,11 @@ class DiscordSimulator:
         self.unknown_routes: list[str] = []
         self.server_errors: list[str] = []
         self._faults: list[FaultRule] = []
+        self._limiter = RateLimiter(
+            enabled=rate_limits, global_rate=global_rate, route_limits=route_limits
+        )
+        #: The 429s the simulator's own rate limits produced (injected faults are not listed).
+        self.rate_limited: list[RateLimitRecord] = []
         self._holds: list[HeldRequest] = []
         self._stopping = asyncio.Event()
 
@@ -200,8 +214,35 @@ class DiscordSimulator:
         self._pending: set[asyncio.Task[Any]] = set()
         self._runner: web.AppRunner | None = None
         self.port = 0
-        self._routes: list[tuple[str, re.Pattern[str], Handler, bool]] = []
+        self._routes: list[tuple[str, re.Pattern[str], Handler, bool, str]] = []
         self._register_routes()
+
+    # ------------------------------------------------------------------ rate limits
+    @property
+    def rate_limits(self) -> bool:
+        """Whether Discord's rate limits are enforced (on by default)."""
+        return self._limiter.enabled
+
+    @rate_limits.setter
+    def rate_limits(self, value: bool) -> None:
+        self._limiter.enabled = value
+
+    @property
+    def global_rate(self) -> int | None:
+        """The bot's global limit in requests per second (None: no global limit)."""
+        return self._limiter.global_rate
+
+    @global_rate.setter
+    def global_rate(self, value: int | None) -> None:
+        self._limiter.global_rate = value
+
+    @property
+    def route_limits(self) -> dict[str, tuple[int, float]]:
+        """Per-route limits, "METHOD /template" -> (requests, per seconds); "*" for the rest.
+
+        The dict is live: assign an entry to change a route's limit from the next window on.
+        """
+        return self._limiter.route_limits
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -913,7 +954,7 @@ class DiscordSimulator:
     # ------------------------------------------------------------------ HTTP plumbing
     def _route(self, method: str, pattern: str, handler: Handler, auth: bool = True) -> None:
         regex = re.compile(re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern) + "/?")
-        self._routes.append((method, regex, handler, auth))
+        self._routes.append((method, regex, handler, auth, pattern))
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         path = request.path
@@ -936,10 +977,27 @@ class DiscordSimulator:
         found = self._find_route(method, sub)
         if found is None:
             return self._log_unknown(request, sub)
-        handler, auth, params = found
+        handler, auth, params, template = found
         if auth and request.headers.get("Authorization") != f"Bot {self.token}":
             self.requests.append(RequestRecord(method, sub, 401))
             return _json_response(401, _error_body("401: Unauthorized", 0))
+        exempt = not auth or template.startswith(GLOBAL_EXEMPT_PREFIXES)
+        decision = self._limiter.check(method, template, params, global_applies=not exempt)
+        if decision.refused:
+            assert decision.scope is not None
+            self.rate_limited.append(
+                RateLimitRecord(
+                    method,
+                    sub,
+                    f"{method} {template}",
+                    decision.scope,
+                    decision.retry_after,
+                    time.monotonic(),
+                )
+            )
+            self.requests.append(RequestRecord(method, sub, 429))
+            headers = {**decision.headers, "Via": "1.1 google"}
+            return _json_response(429, decision.body(), headers)
         held = self._match_hold(method, sub, "before")
         if held is not None and not await self._wait_hold(held, request):
             self.requests.append(RequestRecord(method, sub, 0))
@@ -962,15 +1020,17 @@ class DiscordSimulator:
                 return await self._hang(request, rule.hold_for)
             return self._fault_response(rule)
         self.requests.append(RequestRecord(method, sub, status))
-        return _json_response(status, body)
+        return _json_response(status, body, decision.headers)
 
-    def _find_route(self, method: str, sub: str) -> tuple[Handler, bool, dict[str, str]] | None:
-        for route_method, regex, handler, auth in self._routes:
+    def _find_route(
+        self, method: str, sub: str
+    ) -> tuple[Handler, bool, dict[str, str], str] | None:
+        for route_method, regex, handler, auth, template in self._routes:
             if route_method != method:
                 continue
             m = regex.fullmatch(sub)
             if m is not None:
-                return handler, auth, m.groupdict()
+                return handler, auth, m.groupdict(), template
         return None
 
     async def _run_handler(

@@ -9,6 +9,7 @@ from typing import Any
 import aiohttp
 import discord
 import pytest
+from discord import app_commands
 
 from tests.conftest import World
 from tests.simulator import DiscordSimulator
@@ -21,19 +22,64 @@ class SimClient(discord.Client):
         """Skip discord.py's pause before a fresh IDENTIFY."""
 
 
-@pytest.fixture
-async def client(sim: DiscordSimulator, world: World) -> AsyncIterator[SimClient]:
-    """The real discord.py client, logged in and connected to the simulator."""
-    bot = SimClient(intents=discord.Intents.default())
+class AppClient(SimClient):
+    """A bare client with a few application commands (synced globally at start-up)."""
+
+    def __init__(self) -> None:
+        super().__init__(intents=discord.Intents.default())
+        self.tree = app_commands.CommandTree(self)
+        self.sent: list[discord.Message] = []
+
+        @self.tree.command(name="ping", description="Answer at once")
+        async def ping(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("pong")
+
+        @self.tree.command(name="think", description="Defer, then follow up")
+        async def think(interaction: discord.Interaction) -> None:
+            await interaction.response.defer(thinking=True)
+            await interaction.followup.send("thought")
+
+        @self.tree.command(name="wait", description="Work, then answer")
+        async def wait(interaction: discord.Interaction, seconds: float) -> None:
+            await asyncio.sleep(seconds)
+            await interaction.response.send_message(f"waited {seconds}")
+
+    async def setup_hook(self) -> None:
+        """Register the commands."""
+        await self.tree.sync()
+
+
+async def _connect(sim: DiscordSimulator, bot: SimClient, *, sync: bool) -> asyncio.Task[None]:
     await bot.login(sim.token)
     task = asyncio.create_task(bot.connect())
-    await sim.wait_for_bot(timeout=10, wait_for_sync=False)
+    await sim.wait_for_bot(timeout=10, wait_for_sync=sync)
     await asyncio.wait_for(bot.wait_until_ready(), 10)
-    yield bot
+    return task
+
+
+async def _disconnect(sim: DiscordSimulator, bot: SimClient, task: asyncio.Task[None]) -> None:
     await bot.close()
     await asyncio.wait_for(task, 10)
     assert sim.unknown_routes == []
     assert sim.server_errors == []
+
+
+@pytest.fixture
+async def app_client(sim: DiscordSimulator, world: World) -> AsyncIterator[AppClient]:
+    """A discord.py client with application commands, connected and synced."""
+    bot = AppClient()
+    task = await _connect(sim, bot, sync=True)
+    yield bot
+    await _disconnect(sim, bot, task)
+
+
+@pytest.fixture
+async def client(sim: DiscordSimulator, world: World) -> AsyncIterator[SimClient]:
+    """The real discord.py client, logged in and connected to the simulator."""
+    bot = SimClient(intents=discord.Intents.default())
+    task = await _connect(sim, bot, sync=False)
+    yield bot
+    await _disconnect(sim, bot, task)
 
 
 def text_channel(client: discord.Client, channel_id: int) -> discord.TextChannel:
