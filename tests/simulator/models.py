@@ -530,6 +530,8 @@ class SimInteraction:
     response_type: int | None = None
     response_data: dict[str, Any] | None = None
     responded_at: float | None = None
+    #: Seconds from dispatch to the first callback request's arrival (even one refused as late).
+    callback_arrived_after: float | None = None
     original: SimMessage | None = None
     original_edited: bool = False
     followups: list[SimMessage] = field(default_factory=list)
@@ -540,6 +542,13 @@ class SimInteraction:
         """Wake everybody waiting on this interaction."""
         self.changed.set()
         self.changed = asyncio.Event()
+
+    @property
+    def acked_after(self) -> float | None:
+        """Seconds from the INTERACTION_CREATE dispatch to the accepted callback (None: none)."""
+        if self.responded_at is None:
+            return None
+        return self.responded_at - self.dispatched_at
 
     @property
     def settled(self) -> bool:
@@ -664,10 +673,22 @@ class InteractionResult:
 
     @property
     def latency(self) -> float | None:
-        """Seconds from dispatch to the initial response."""
-        if self._i.responded_at is None:
-            return None
-        return self._i.responded_at - self._i.dispatched_at
+        """Seconds from dispatch to the initial response (the same as `acked_after`)."""
+        return self._i.acked_after
+
+    @property
+    def acked_after(self) -> float | None:
+        """Seconds from the simulator's INTERACTION_CREATE dispatch to the accepted callback.
+
+        Measured as Discord does: the clock starts when the event leaves the simulator and
+        stops when the callback arrives, so latency both ways counts against the deadline.
+        """
+        return self._i.acked_after
+
+    @property
+    def callback_arrived_after(self) -> float | None:
+        """Seconds from dispatch to the first callback's arrival, even one refused as too late."""
+        return self._i.callback_arrived_after
 
     @property
     def all_messages(self) -> list[SimMessage]:

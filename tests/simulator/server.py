@@ -7,12 +7,13 @@ import contextlib
 import json
 import logging
 import math
+import random
 import re
 import secrets
 import time
 import traceback
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -151,6 +152,7 @@ class DiscordSimulator:
         rate_limits: bool = True,
         global_rate: int | None = DEFAULT_GLOBAL_RATE,
         route_limits: dict[str, tuple[int, float]] | None = None,
+        latency: tuple[float, float] | None = None,
     ) -> None:
         self.token = token
         self.application_id = snowflakes.next()
@@ -160,6 +162,9 @@ class DiscordSimulator:
         #: Seconds in which an `enforce_nonce` create with a seen nonce returns the first message.
         self.nonce_window = nonce_window
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        self._latency: tuple[float, float] | None = None
+        self.latency = latency
+        self._rng = random.Random()
         self.allowed_privileged_intents = (1 << 1) | (1 << 8) | (1 << 15)
 
         self.guilds: dict[int, SimGuild] = {}
@@ -211,11 +216,45 @@ class DiscordSimulator:
         self._seq = 0
         self._event_log: list[dict[str, Any]] = []
         self._send_lock = asyncio.Lock()
+        # frames waiting for their latency: (due loop time, websocket, text), in order
+        self._outbox: deque[tuple[float, web.WebSocketResponse, str]] = deque()
+        self._outbox_due = 0.0
+        self._writer: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[Any]] = set()
         self._runner: web.AppRunner | None = None
         self.port = 0
         self._routes: list[tuple[str, re.Pattern[str], Handler, bool, str]] = []
         self._register_routes()
+
+    # ------------------------------------------------------------------ latency
+    @property
+    def latency(self) -> tuple[float, float] | None:
+        """Network delay each way, (low, high) seconds drawn uniformly; None for none.
+
+        Applied to every REST request before it is handled, to its answer, and to every
+        gateway event sent to the bot (in order).
+        """
+        return self._latency
+
+    @latency.setter
+    def latency(self, value: tuple[float, float] | None) -> None:
+        if value is not None:
+            low, high = value
+            if not 0 <= low <= high:
+                raise ValueError(f"latency must be (low, high) with 0 <= low <= high, not {value}")
+            value = (float(low), float(high))
+        self._latency = value
+
+    def _delay(self) -> float:
+        if self._latency is None:
+            return 0.0
+        low, high = self._latency
+        return self._rng.uniform(low, high)
+
+    async def _lag(self) -> None:
+        delay = self._delay()
+        if delay > 0:
+            await asyncio.sleep(delay)
 
     # ------------------------------------------------------------------ rate limits
     @property
@@ -292,6 +331,9 @@ class DiscordSimulator:
             held.released.set()
         for task in list(self._pending):
             task.cancel()
+        if self._writer is not None:
+            self._writer.cancel()
+        self._outbox.clear()
         for ws in list(self._sockets):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(ws.close(code=1001, message=b"simulator stopping"), 1)
@@ -313,9 +355,14 @@ class DiscordSimulator:
         task.add_done_callback(self._pending.discard)
 
     async def flush(self) -> None:
-        """Wait until gateway events queued by synchronous helpers have been sent."""
-        while self._pending:
-            await asyncio.gather(*list(self._pending), return_exceptions=True)
+        """Wait until gateway events queued by helpers (and for latency) have been sent."""
+        while True:
+            if self._pending:
+                await asyncio.gather(*list(self._pending), return_exceptions=True)
+            elif self._writer is not None and not self._writer.done():
+                await asyncio.gather(self._writer, return_exceptions=True)
+            else:
+                return
 
     # ------------------------------------------------------------------ world building
     def add_user(self, name: str, *, global_name: str | None = None, bot: bool = False) -> SimUser:
@@ -965,6 +1012,12 @@ class DiscordSimulator:
         if not path.startswith(API_PREFIX):
             return self._log_unknown(request, path)
         sub = path[len(API_PREFIX) :] or "/"
+        await self._lag()
+        response = await self._api(request, sub)
+        await self._lag()
+        return response
+
+    async def _api(self, request: web.Request, sub: str) -> web.StreamResponse:
         method = request.method
         rule = self._match_fault(method, sub)
         if rule is not None and rule.when == "before":
@@ -1688,13 +1741,16 @@ class DiscordSimulator:
     async def _callback(
         self, request: web.Request, interaction_id: str, token: str
     ) -> dict[str, Any]:
+        arrived = time.monotonic()
         inter = self.interactions.get(token)
         if inter is None or str(inter.id) != interaction_id:
             raise ApiError(404, "Unknown interaction", 10062)
+        if inter.callback_arrived_after is None:
+            inter.callback_arrived_after = arrived - inter.dispatched_at
         payload, files = await self._read(request)
         if inter.response_type is not None:
             raise ApiError(400, "Interaction has already been acknowledged.", 40060)
-        if time.monotonic() - inter.dispatched_at > self.interaction_deadline:
+        if arrived - inter.dispatched_at > self.interaction_deadline:
             raise ApiError(404, "Unknown interaction", 10062)
         rtype = int(payload.get("type", 0))
         data = payload.get("data") or {}
@@ -1748,7 +1804,7 @@ class DiscordSimulator:
             inter.original = msg = src
         inter.response_type = rtype
         inter.response_data = data
-        inter.responded_at = time.monotonic()
+        inter.responded_at = arrived
         inter.notify()
         body: dict[str, Any] = {
             "interaction": {
@@ -1974,11 +2030,39 @@ class DiscordSimulator:
             self._event_log.append(frame)
             self.gateway_events.append((event, data))
             ws = self._ws
-            if ws is not None and not ws.closed:
-                try:
-                    await ws.send_str(json.dumps(frame))
-                except (ConnectionResetError, RuntimeError):
-                    log.debug("gateway send failed; event kept for replay")
+            if ws is None or ws.closed:
+                return
+            if self._latency is not None:
+                self._enqueue(ws, json.dumps(frame))
+                return
+            try:
+                await ws.send_str(json.dumps(frame))
+            except (ConnectionResetError, RuntimeError):
+                log.debug("gateway send failed; event kept for replay")
+
+    def _enqueue(self, ws: web.WebSocketResponse, text: str) -> None:
+        """Send a frame after its latency, never before the frames queued ahead of it."""
+        loop = asyncio.get_running_loop()
+        due = max(loop.time() + self._delay(), self._outbox_due)
+        self._outbox_due = due
+        self._outbox.append((due, ws, text))
+        if self._writer is None or self._writer.done():
+            self._writer = loop.create_task(self._write_outbox())
+
+    async def _write_outbox(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._outbox:
+            due, ws, text = self._outbox[0]
+            wait = due - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._outbox.popleft()
+            if ws.closed or ws is not self._ws:
+                continue  # kept in the event log for a RESUME
+            try:
+                await ws.send_str(text)
+            except (ConnectionResetError, RuntimeError):
+                log.debug("gateway send failed; event kept for replay")
 
     async def drop_gateway(
         self,

@@ -26,7 +26,7 @@ class AppClient(SimClient):
     """A bare client with a few application commands (synced globally at start-up)."""
 
     def __init__(self) -> None:
-        super().__init__(intents=discord.Intents.default())
+        super().__init__(intents=discord.Intents.default(), guild_ready_timeout=0.05)
         self.tree = app_commands.CommandTree(self)
         self.sent: list[discord.Message] = []
 
@@ -76,7 +76,7 @@ async def app_client(sim: DiscordSimulator, world: World) -> AsyncIterator[AppCl
 @pytest.fixture
 async def client(sim: DiscordSimulator, world: World) -> AsyncIterator[SimClient]:
     """The real discord.py client, logged in and connected to the simulator."""
-    bot = SimClient(intents=discord.Intents.default())
+    bot = SimClient(intents=discord.Intents.default(), guild_ready_timeout=0.05)
     task = await _connect(sim, bot, sync=False)
     yield bot
     await _disconnect(sim, bot, task)
