@@ -119,6 +119,8 @@ class SimUser:
             "avatar": None,
             "bot": self.bot,
             "public_flags": 0,
+            "flags": 0,
+            "primary_guild": None,
         }
 
     @property
@@ -138,6 +140,8 @@ class SimRole:
     position: int = 1
     managed: bool = False
     color: int = 0
+    #: For a bot's managed role: the bot's user id (Discord's `tags.bot_id`).
+    bot_id: int | None = None
 
     def to_payload(self) -> dict[str, Any]:
         """Discord role object."""
@@ -160,7 +164,7 @@ class SimRole:
             "flags": 0,
         }
         if self.managed:
-            data["tags"] = {"bot_id": None}
+            data["tags"] = {"bot_id": str(self.bot_id)} if self.bot_id else {}
         return data
 
     @property
@@ -413,6 +417,49 @@ def walk_components(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _answered_emoji(emoji: Any) -> Any:
+    if isinstance(emoji, dict) and emoji.get("id") is None:
+        return {k: v for k, v in emoji.items() if k != "id"}  # a unicode emoji has no id
+    return emoji
+
+
+def numbered_components(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A copy of `components` as Discord answers them: a numeric `id` on every component.
+
+    Discord numbers components without an id sequentially (depth first, skipping ids the
+    sender chose); a unicode emoji (`"id": null` as sent) comes back without an id.
+    """
+    used = {c["id"] for c in walk_components(components) if isinstance(c.get("id"), int)}
+    counter = itertools.count(1)
+
+    def next_id() -> int:
+        value = next(counter)
+        while value in used:
+            value = next(counter)
+        return value
+
+    def copy(comp: dict[str, Any]) -> dict[str, Any]:
+        out = dict(comp)
+        if "id" not in out:
+            out["id"] = next_id()
+        if "emoji" in out:
+            out["emoji"] = _answered_emoji(out["emoji"])
+        if isinstance(out.get("options"), list):
+            out["options"] = [
+                {**o, "emoji": _answered_emoji(o["emoji"])} if "emoji" in o else o
+                for o in out["options"]
+            ]
+        for key in ("components",):
+            if isinstance(out.get(key), list):
+                out[key] = [copy(c) for c in out[key]]
+        for key in ("component", "accessory"):
+            if isinstance(out.get(key), dict):
+                out[key] = copy(out[key])
+        return out
+
+    return [copy(c) for c in components or []]
+
+
 def embed_texts(embeds: list[dict[str, Any]]) -> list[str]:
     """Titles, descriptions, field names/values, footers and authors of embeds."""
     parts: list[str] = []
@@ -536,6 +583,8 @@ class SimInteraction:
     original_edited: bool = False
     followups: list[SimMessage] = field(default_factory=list)
     first_followup_fills_original: bool = False
+    #: For a modal submit: the interaction that opened the modal.
+    trigger: SimInteraction | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def notify(self) -> None:

@@ -57,6 +57,7 @@ from .models import (
     SimUser,
     SimValidationError,
     iso_now,
+    numbered_components,
     snowflakes,
     walk_components,
 )
@@ -66,6 +67,8 @@ from .ratelimits import (
     RateLimiter,
     RateLimitRecord,
 )
+from .spec import OpenApiSpec, Operation, SpecViolation
+from .spec import where as _where
 from .validation import (
     ATTACHMENT,
     CHANNEL,
@@ -104,6 +107,8 @@ _DEFAULT_ERRORS: dict[int, tuple[str, int]] = {
 }
 
 Handler = Callable[..., Awaitable[Any]]
+#: The spec operation a request was matched to (None: not validated).
+OPERATION_KEY = web.RequestKey("sim_operation", object)
 
 
 class ApiError(Exception):
@@ -125,12 +130,16 @@ def _json_response(status: int, body: Any, headers: dict[str, str] | None = None
 
 
 def _error_body(message: str, code: int, errors: dict | None = None) -> dict[str, Any]:
+    """Discord's error object; `errors` maps dotted field paths to messages (nested on output)."""
     body: dict[str, Any] = {"message": message, "code": code}
     if errors:
-        body["errors"] = {
-            key: {"_errors": [{"code": "INVALID", "message": str(msg)}]}
-            for key, msg in errors.items()
-        }
+        tree: dict[str, Any] = {}
+        for key, msg in errors.items():
+            node = tree
+            for part in (p for p in str(key).split(".") if p):
+                node = node.setdefault(part, {})
+            node.setdefault("_errors", []).append({"code": "INVALID", "message": str(msg)})
+        body["errors"] = tree
     return body
 
 
@@ -153,6 +162,7 @@ class DiscordSimulator:
         global_rate: int | None = DEFAULT_GLOBAL_RATE,
         route_limits: dict[str, tuple[int, float]] | None = None,
         latency: tuple[float, float] | None = None,
+        spec_validation: bool = True,
     ) -> None:
         self.token = token
         self.application_id = snowflakes.next()
@@ -194,10 +204,15 @@ class DiscordSimulator:
         )
         #: The 429s the simulator's own rate limits produced (injected faults are not listed).
         self.rate_limited: list[RateLimitRecord] = []
+        #: Whether bodies are checked against Discord's OpenAPI spec (tests/simulator/openapi/).
+        self.spec_validation = spec_validation
+        #: Request bodies and answers that broke the spec; the harness fails a test on any.
+        self.spec_violations: list[SpecViolation] = []
         self._holds: list[HeldRequest] = []
         self._stopping = asyncio.Event()
 
         self.interactions: dict[str, SimInteraction] = {}
+        self._interactions_by_id: dict[int, SimInteraction] = {}
         self.gateway_connects = 0
         self.identifies = 0
         self.resumes = 0
@@ -312,6 +327,8 @@ class DiscordSimulator:
     async def start(self) -> None:
         """Start the HTTP/websocket server on a random free port."""
         self._stopping.clear()
+        if self.spec_validation:
+            OpenApiSpec.load()  # read and indexed once per process
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(
@@ -394,6 +411,7 @@ class DiscordSimulator:
         general = self._new_channel(guild, "general", TEXT)
         guild.system_channel_id = general.id
         bot_role = self._new_role(guild, self.bot_user.name, bot_permissions, managed=True)
+        bot_role.bot_id = self.bot_user.id
         self._add_membership(guild, owner)
         self._add_membership(guild, self.bot_user, roles=[bot_role.id])
         if self.connected:
@@ -624,6 +642,14 @@ class DiscordSimulator:
             "discovery_splash": None,
             "banner": None,
             "description": None,
+            "home_header": None,
+            "application_id": None,
+            "region": "deprecated",
+            "widget_channel_id": None,
+            "max_presences": None,
+            "max_stage_video_channel_users": 50,
+            "nsfw": False,
+            "incidents_data": None,
             "owner_id": str(guild.owner_id),
             "afk_channel_id": None,
             "afk_timeout": 300,
@@ -693,8 +719,8 @@ class DiscordSimulator:
             "mentions": self._mentions(msg),
             "mention_roles": [],
             "attachments": list(msg.attachment_meta),
-            "embeds": list(msg.embeds),
-            "components": list(msg.components),
+            "embeds": [{"type": "rich", **e} for e in msg.embeds],
+            "components": numbered_components(msg.components),
             "pinned": msg.pinned,
             "type": msg.type,
             "flags": msg.flags,
@@ -704,14 +730,9 @@ class DiscordSimulator:
         if msg.webhook_id is not None:
             data["webhook_id"] = str(msg.webhook_id)
             data["application_id"] = str(self.application_id)
-        if msg.interaction_id is not None and msg.interaction_user_id is not None:
-            user = self.users[msg.interaction_user_id]
-            data["interaction_metadata"] = {
-                "id": str(msg.interaction_id),
-                "type": msg.interaction_type or 2,
-                "user": user.to_payload(),
-                "authorizing_integration_owners": {},
-            }
+        inter = self._interactions_by_id.get(msg.interaction_id or 0)
+        if inter is not None:
+            data["interaction_metadata"] = self._interaction_metadata(inter)
         if msg.message_reference is not None:
             data["message_reference"] = msg.message_reference
         if msg.thread is not None:
@@ -720,6 +741,31 @@ class DiscordSimulator:
             data["poll"] = msg.poll
         if with_nonce and msg.nonce is not None:
             data["nonce"] = msg.nonce
+        return data
+
+    def _interaction_metadata(self, inter: SimInteraction) -> dict[str, Any]:
+        """Discord's message interaction metadata (command, component or modal submit)."""
+        data: dict[str, Any] = {
+            "id": str(inter.id),
+            "type": inter.type,
+            "user": inter.user.to_payload(),
+            "authorizing_integration_owners": dict(
+                inter.payload.get("authorizing_integration_owners") or {}
+            ),
+        }
+        if inter.type == 3 and inter.source_message is not None:
+            data["interacted_message_id"] = str(inter.source_message.id)
+        elif inter.type == 5:
+            trigger = inter.trigger
+            if trigger is not None and trigger.type in (2, 3):
+                data["triggering_interaction_metadata"] = self._interaction_metadata(trigger)
+            else:
+                data["triggering_interaction_metadata"] = {
+                    "id": str(inter.id),
+                    "type": 2,
+                    "user": inter.user.to_payload(),
+                    "authorizing_integration_owners": data["authorizing_integration_owners"],
+                }
         return data
 
     def _mentions(self, msg: SimMessage) -> list[dict[str, Any]]:
@@ -1031,6 +1077,8 @@ class DiscordSimulator:
         if found is None:
             return self._log_unknown(request, sub)
         handler, auth, params, template = found
+        op = OpenApiSpec.load().operation(method, sub) if self.spec_validation else None
+        request[OPERATION_KEY] = op
         if auth and request.headers.get("Authorization") != f"Bot {self.token}":
             self.requests.append(RequestRecord(method, sub, 401))
             return _json_response(401, _error_body("401: Unauthorized", 0))
@@ -1050,7 +1098,9 @@ class DiscordSimulator:
             )
             self.requests.append(RequestRecord(method, sub, 429))
             headers = {**decision.headers, "Via": "1.1 google"}
-            return _json_response(429, decision.body(), headers)
+            body = decision.body()
+            self._check_answer(op, method, sub, 429, body)
+            return _json_response(429, body, headers)
         held = self._match_hold(method, sub, "before")
         if held is not None and not await self._wait_hold(held, request):
             self.requests.append(RequestRecord(method, sub, 0))
@@ -1073,7 +1123,39 @@ class DiscordSimulator:
                 return await self._hang(request, rule.hold_for)
             return self._fault_response(rule)
         self.requests.append(RequestRecord(method, sub, status))
+        self._check_answer(op, method, sub, status, body)
         return _json_response(status, body, decision.headers)
+
+    def _check_answer(
+        self, op: Operation | None, method: str, sub: str, status: int, body: Any
+    ) -> None:
+        """Record an answer that breaks the spec (a simulator bug); the answer is still sent."""
+        if op is None or body is None or status == 204:
+            return
+        error = OpenApiSpec.load().check_response(op, status, body)
+        if error is not None:
+            violation = SpecViolation(
+                "response", method, sub, op.operation_id, status, _where(error), error.message
+            )
+            self.spec_violations.append(violation)
+            log.error("simulator answer breaks Discord's spec: %s", violation)
+
+    def _check_request(self, request: web.Request, payload: Any) -> None:
+        """Refuse (400 50035) and record a request body that breaks the operation's schema."""
+        op = request.get(OPERATION_KEY)
+        if not isinstance(op, Operation):
+            return
+        error = OpenApiSpec.load().check_request(op, payload)
+        if error is None:
+            return
+        sub = request.path[len(API_PREFIX) :]
+        where = _where(error)
+        violation = SpecViolation(
+            "request", request.method, sub, op.operation_id, None, where, error.message
+        )
+        self.spec_violations.append(violation)
+        log.warning("request breaks Discord's spec: %s", violation)
+        raise FormError("Invalid Form Body", 50035, {where: error.message})
 
     def _find_route(
         self, method: str, sub: str
@@ -1131,6 +1213,7 @@ class DiscordSimulator:
                 data = await part.read()  # type: ignore[union-attr]
                 if name == "payload_json":
                     payload = json.loads(bytes(data).decode())
+                    self._check_request(request, payload)
                 else:
                     m = re.fullmatch(r"files\[(\d+)\]", name)
                     idx = int(m.group(1)) if m else index
@@ -1145,6 +1228,7 @@ class DiscordSimulator:
                     payload = json.loads(raw)
                 except ValueError as exc:
                     raise ApiError(400, "400: Bad Request (invalid JSON)", 50109) from exc
+                self._check_request(request, payload)
         self.request_bodies.append((request.method, request.path, payload))
         return payload, files
 
@@ -1211,7 +1295,9 @@ class DiscordSimulator:
         self.ready_event.clear()
         self.commands_synced.clear()
         data = self.bot_user.to_payload()
-        data.update({"verified": True, "mfa_enabled": False, "flags": 0, "email": None})
+        data.update(
+            {"verified": True, "mfa_enabled": False, "flags": 0, "email": None, "locale": "en-US"}
+        )
         return data
 
     async def _get_user(self, request: web.Request, user_id: str) -> dict[str, Any]:
@@ -1238,7 +1324,14 @@ class DiscordSimulator:
             "redirect_uris": [],
             "interactions_endpoint_url": None,
             "approximate_guild_count": len(self.guilds),
+            "approximate_user_install_count": 0,
+            "approximate_user_authorization_count": 0,
             "integration_types_config": {"0": {}},
+            "type": None,
+            "flags_new": str((1 << 19) | (1 << 23)),
+            "role_connections_verification_url": None,
+            "explicit_content_filter": 0,
+            "eligible_oauth2_scopes": [],
         }
 
     async def _get_gateway(self, request: web.Request) -> dict[str, Any]:
@@ -1282,7 +1375,11 @@ class DiscordSimulator:
                 "version": str(snowflakes.next()),
                 "type": kind,
                 "description": cmd.get("description", ""),
-                "default_member_permissions": cmd.get("default_member_permissions"),
+                "default_member_permissions": (
+                    None
+                    if cmd.get("default_member_permissions") is None
+                    else str(cmd["default_member_permissions"])
+                ),
                 "dm_permission": cmd.get("dm_permission", True),
                 "nsfw": cmd.get("nsfw", False),
             }
@@ -1292,7 +1389,8 @@ class DiscordSimulator:
             out["guild_id"] = guild_id
         else:
             out.setdefault("contexts", None)
-            out.setdefault("integration_types", [0])
+        if out.get("integration_types") is None:
+            out["integration_types"] = [0]  # Discord fills in its default (guild install)
         return out
 
     async def _put_commands(
@@ -1813,11 +1911,12 @@ class DiscordSimulator:
                 "response_message_loading": rtype == 5,
                 "response_message_ephemeral": bool(msg and msg.ephemeral),
             },
-            "resource": {"type": rtype},
         }
         if msg is not None:
             body["interaction"]["response_message_id"] = str(msg.id)
-            body["resource"]["message"] = self.message_payload(msg)
+        if msg is not None and rtype in (4, 7):
+            # Discord: the resource's message is only there for types 4 and 7
+            body["resource"] = {"type": rtype, "message": self.message_payload(msg)}
         return body
 
     @staticmethod
@@ -2449,6 +2548,7 @@ class DiscordSimulator:
         timeout: float,
     ) -> InteractionResult:
         self.interactions[inter.token] = inter
+        self._interactions_by_id[inter.id] = inter
         inter.dispatched_at = time.monotonic()
         await self.dispatch("INTERACTION_CREATE", payload)
         result = InteractionResult(inter)
@@ -2600,8 +2700,8 @@ class DiscordSimulator:
             raise SimValidationError(f"component {custom_id!r} is disabled")
         ctype = comp["type"]
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": ctype}
-        if "id" in comp:
-            data["id"] = comp["id"]
+        numbered = walk_components(numbered_components(message.components))
+        data["id"] = next(c["id"] for c in numbered if c.get("custom_id") == custom_id)
         if ctype == 2:
             if values is not None:
                 raise SimValidationError("buttons take no values")
@@ -2710,6 +2810,7 @@ class DiscordSimulator:
         inter, payload = self._base_interaction(5, guild, user, ch, "en-US")
         inter.name = f"modal {modal.get('custom_id')!r}"
         inter.source_message = source.source_message
+        inter.trigger = source
         if source.source_message is not None:
             payload["message"] = self.message_payload(source.source_message)
         data: dict[str, Any] = {"custom_id": modal["custom_id"], "components": rows}

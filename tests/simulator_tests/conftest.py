@@ -62,6 +62,7 @@ async def _disconnect(sim: DiscordSimulator, bot: SimClient, task: asyncio.Task[
     await asyncio.wait_for(task, 10)
     assert sim.unknown_routes == []
     assert sim.server_errors == []
+    assert sim.spec_violations == []
 
 
 @pytest.fixture

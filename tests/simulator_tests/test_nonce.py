@@ -109,6 +109,13 @@ async def test_a_nonce_longer_than_25_characters_is_refused(
         await channel.send("x", nonce="n" * 26)
     assert info.value.status == 400 and info.value.code == 50035
     assert sim.messages_in(world.papers) == []
+    [violation] = sim.spec_violations
+    assert (violation.kind, violation.operation, violation.where) == (
+        "request",
+        "create_message",
+        "nonce",
+    )
+    sim.spec_violations.clear()
 
 
 async def test_a_nonce_whose_message_was_deleted_answers_not_found(
