@@ -20,20 +20,21 @@ from __future__ import annotations
 import functools
 import json
 import re
+from collections import OrderedDict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft202012Validator, validators
-from jsonschema import _keywords as keywords
-from jsonschema._utils import equal
 from jsonschema.exceptions import ValidationError, best_match
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 SPEC_PATH = Path(__file__).with_name("openapi") / "openapi.json"
 SPEC_URI = "urn:discord:openapi"
-METHODS = ("get", "put", "post", "patch", "delete")
+#: How many distinct valid request bodies are remembered (least recently used dropped).
+REQUEST_CACHE_SIZE = 4096
 
 
 @dataclass(frozen=True)
@@ -72,10 +73,21 @@ class Operation:
     pointer: str
 
 
-def _discriminated(resolve: Any) -> type[Draft202012Validator]:
-    """Draft 2020-12 with faster `oneOf`/`anyOf` for Discord's unions, with the same verdicts.
+def _plain(value: Any) -> bool:
+    """An integer or a string (what Discord's enums hold), not a boolean."""
+    return isinstance(value, (int, str)) and not isinstance(value, bool)
 
-    An enum written as a union of `const` branches is decided by counting equal values.
+
+def _same(a: Any, b: Any) -> bool:
+    """JSON equality of two plain values (1 and "1" differ)."""
+    return type(a) is type(b) and a == b
+
+
+def _discriminated(resolve: Any, registry: Registry[Any]) -> type[Draft202012Validator]:
+    """Draft 2020-12 with faster `$ref`, `oneOf` and `anyOf` for this spec, same verdicts.
+
+    An enum written as a union of `const` branches is decided by counting equal values (for
+    an integer or string; anything else takes the general path).
 
     Discord's unions (components, callbacks) are objects told apart by an integer `type`
     whose schema is an `enum`. A branch whose `properties.type.enum` lacks the instance's
@@ -123,16 +135,52 @@ def _discriminated(resolve: Any) -> type[Draft202012Validator]:
             )
         return hit[1]
 
-    def one_of(validator: Any, branches: Any, instance: Any, schema: Any) -> Any:
+    def one_of(validator: Any, branches: Any, instance: Any, schema: Any) -> Iterator[Any]:
         values_ = consts(branches)
-        if values_ is not None and sum(1 for v in values_ if equal(v, instance)) == 1:
-            return iter(())
-        return keywords.oneOf(validator, candidates(branches, instance), instance, schema)
+        if values_ is not None and _plain(instance):
+            if sum(1 for v in values_ if _plain(v) and _same(v, instance)) == 1:
+                return
+        kept = candidates(branches, instance)
+        errors: list[ValidationError] = []
+        for index, sub in enumerate(kept):
+            found = list(validator.descend(instance, sub, schema_path=index))
+            if not found:
+                others = [
+                    s for s in kept[index + 1 :] if validator.evolve(schema=s).is_valid(instance)
+                ]
+                if others:
+                    yield ValidationError(f"{instance!r} is valid under more than one schema")
+                return
+            errors.extend(found)
+        yield ValidationError(
+            f"{instance!r} is not valid under any of the given schemas", context=errors
+        )
 
-    def any_of(validator: Any, branches: Any, instance: Any, schema: Any) -> Any:
-        return keywords.anyOf(validator, candidates(branches, instance), instance, schema)
+    def any_of(validator: Any, branches: Any, instance: Any, schema: Any) -> Iterator[Any]:
+        errors: list[ValidationError] = []
+        for index, sub in enumerate(candidates(branches, instance)):
+            found = list(validator.descend(instance, sub, schema_path=index))
+            if not found:
+                return
+            errors.extend(found)
+        yield ValidationError(
+            f"{instance!r} is not valid under any of the given schemas", context=errors
+        )
 
-    return validators.extend(Draft202012Validator, {"oneOf": one_of, "anyOf": any_of})
+    targets: dict[str, Any] = {}
+    resolver = registry.resolver()
+
+    def ref(validator: Any, reference: str, instance: Any, schema: Any) -> Iterator[Any]:
+        # The document has no $id, $anchor or $dynamicRef: every $ref is a pointer into the
+        # one registered resource, so each resolves (through `referencing`) to the same
+        # subschema every time and can be looked up once.
+        target = targets.get(reference)
+        if target is None:
+            absolute = reference if reference.startswith(SPEC_URI) else SPEC_URI + reference
+            target = targets[reference] = resolver.lookup(absolute).contents
+        yield from validator.descend(instance, target)
+
+    return validators.extend(Draft202012Validator, {"oneOf": one_of, "anyOf": any_of, "$ref": ref})
 
 
 def follow_documentation(document: dict[str, Any]) -> dict[str, Any]:
@@ -178,7 +226,11 @@ class OpenApiSpec:
         for candidates in self._templates.values():
             candidates.sort(key=lambda c: -c[0])
         self._validators: dict[tuple[str, bool], Draft202012Validator] = {}
-        self._validator_class = _discriminated(self._resolve)
+        self._valid_requests: OrderedDict[tuple[str, str], None] = OrderedDict()
+        self._validator_classes = {
+            False: _discriminated(self._resolve, self.registry),
+            True: _discriminated(self._resolve, self.request_registry),
+        }
 
     @staticmethod
     def _registry(document: dict[str, Any]) -> Registry[Any]:
@@ -209,7 +261,8 @@ class OpenApiSpec:
         validator = self._validators.get((pointer, request))
         if validator is None:
             registry = self.request_registry if request else self.registry
-            validator = self._validator_class({"$ref": f"{SPEC_URI}#{pointer}"}, registry=registry)
+            kind = self._validator_classes[request]
+            validator = kind({"$ref": f"{SPEC_URI}#{pointer}"}, registry=registry)
             self._validators[(pointer, request)] = validator
         return validator
 
@@ -255,7 +308,18 @@ class OpenApiSpec:
         pointer = self.request_pointer(op)
         if pointer is None:
             return None
-        return self._check(pointer, body, request=True)
+        # a bot sends the same bodies again and again (its command list at every start-up):
+        # a body once found valid is not validated again
+        key = (pointer, json.dumps(body, sort_keys=True))
+        if key in self._valid_requests:
+            self._valid_requests.move_to_end(key)
+            return None
+        error = self._check(pointer, body, request=True)
+        if error is None:
+            self._valid_requests[key] = None
+            if len(self._valid_requests) > REQUEST_CACHE_SIZE:
+                self._valid_requests.popitem(last=False)
+        return error
 
     def check_response(self, op: Operation, status: int, body: Any) -> ValidationError | None:
         """The most relevant violation of the operation's answer schema, if any."""
