@@ -214,6 +214,7 @@ async def harness(
     await h.stop()
     assert sim.unknown_routes == []
     assert sim.server_errors == []
+    assert [str(v) for v in sim.spec_violations] == []
 
 
 @pytest.fixture

@@ -22,6 +22,14 @@ Notes:
 * Responding to an interaction later than `sim.interaction_deadline` (3 s) gets 404 10062.
 * Commands with `default_member_permissions` are hidden from members lacking them:
   `invoke` raises SimValidationError (pass enforce_permissions=False to bypass).
+* Behaves like Discord by default: per-route rate limits with X-RateLimit-* headers and the
+  50 requests/s global limit (`rate_limits`, `global_rate`, `route_limits`; 429s it produced
+  are in `sim.rate_limited`); `nonce` + `enforce_nonce` on message create (`nonce_window`);
+  every request body and answer checked against Discord's OpenAPI spec (`sim.spec_violations`).
+* `sim.fail(..., when="after", mode="status"|"timeout"|"drop")` strikes after the handler ran;
+  `sim.hold(method, pattern, when=...)` holds a request mid-way (e.g. to kill the bot then).
+* `DiscordSimulator(latency=(0.1, 0.2))` delays REST both ways and gateway events; the
+  3-second interaction window counts from the dispatch (`InteractionResult.acked_after`).
 """
 
 from .config import bot_process_env, configure_discord, use_simulator
@@ -38,6 +46,8 @@ from .models import (
     MANAGE_ROLES,
     SEND_MESSAGES,
     VIEW_CHANNEL,
+    FaultRule,
+    HeldRequest,
     InteractionResult,
     RequestRecord,
     SimChannel,
@@ -48,7 +58,9 @@ from .models import (
     SimUser,
     SimValidationError,
 )
+from .ratelimits import DEFAULT_GLOBAL_RATE, DEFAULT_ROUTE_LIMITS, RateLimitRecord
 from .server import ApiError, DiscordSimulator
+from .spec import SpecViolation
 
 __all__ = [
     "ADMINISTRATOR",
@@ -56,6 +68,8 @@ __all__ = [
     "ATTACH_FILES",
     "DEFAULT_BOT_PERMISSIONS",
     "DEFAULT_EVERYONE_PERMISSIONS",
+    "DEFAULT_GLOBAL_RATE",
+    "DEFAULT_ROUTE_LIMITS",
     "EMBED_LINKS",
     "EPHEMERAL",
     "MANAGE_GUILD",
@@ -65,7 +79,10 @@ __all__ = [
     "VIEW_CHANNEL",
     "ApiError",
     "DiscordSimulator",
+    "FaultRule",
+    "HeldRequest",
     "InteractionResult",
+    "RateLimitRecord",
     "RequestRecord",
     "SimChannel",
     "SimGuild",
@@ -74,6 +91,7 @@ __all__ = [
     "SimRole",
     "SimUser",
     "SimValidationError",
+    "SpecViolation",
     "bot_process_env",
     "configure_discord",
     "use_simulator",

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any, NamedTuple
+from typing import Any, Literal, NamedTuple
 
 # --- permission bits (subset of Discord's) -------------------------------------------------------
 CREATE_INSTANT_INVITE = 1 << 0
@@ -119,6 +119,8 @@ class SimUser:
             "avatar": None,
             "bot": self.bot,
             "public_flags": 0,
+            "flags": 0,
+            "primary_guild": None,
         }
 
     @property
@@ -139,6 +141,8 @@ class SimRole:
     managed: bool = False
     color: int = 0
     mentionable: bool = False
+    #: For a bot's managed role: the bot's user id (Discord's `tags.bot_id`).
+    bot_id: int | None = None
 
     def to_payload(self) -> dict[str, Any]:
         """Discord role object."""
@@ -161,7 +165,7 @@ class SimRole:
             "flags": 0,
         }
         if self.managed:
-            data["tags"] = {"bot_id": None}
+            data["tags"] = {"bot_id": str(self.bot_id)} if self.bot_id else {}
         return data
 
     @property
@@ -371,6 +375,7 @@ class SimMessage:
     reactions: list[str] = field(default_factory=list)
     poll: dict[str, Any] | None = None
     history: list[dict[str, Any]] = field(default_factory=list)
+    nonce: str | int | None = None
     timestamp: str = field(default_factory=iso_now)
     edited_timestamp: str | None = None
 
@@ -413,6 +418,49 @@ def walk_components(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return out
 
 
+def _answered_emoji(emoji: Any) -> Any:
+    if isinstance(emoji, dict) and emoji.get("id") is None:
+        return {k: v for k, v in emoji.items() if k != "id"}  # a unicode emoji has no id
+    return emoji
+
+
+def numbered_components(components: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A copy of `components` as Discord answers them: a numeric `id` on every component.
+
+    Discord numbers components without an id sequentially (depth first, skipping ids the
+    sender chose); a unicode emoji (`"id": null` as sent) comes back without an id.
+    """
+    used = {c["id"] for c in walk_components(components) if isinstance(c.get("id"), int)}
+    counter = itertools.count(1)
+
+    def next_id() -> int:
+        value = next(counter)
+        while value in used:
+            value = next(counter)
+        return value
+
+    def copy(comp: dict[str, Any]) -> dict[str, Any]:
+        out = dict(comp)
+        if "id" not in out:
+            out["id"] = next_id()
+        if "emoji" in out:
+            out["emoji"] = _answered_emoji(out["emoji"])
+        if isinstance(out.get("options"), list):
+            out["options"] = [
+                {**o, "emoji": _answered_emoji(o["emoji"])} if "emoji" in o else o
+                for o in out["options"]
+            ]
+        for key in ("components",):
+            if isinstance(out.get(key), list):
+                out[key] = [copy(c) for c in out[key]]
+        for key in ("component", "accessory"):
+            if isinstance(out.get(key), dict):
+                out[key] = copy(out[key])
+        return out
+
+    return [copy(c) for c in components or []]
+
+
 def embed_texts(embeds: list[dict[str, Any]]) -> list[str]:
     """Titles, descriptions, field names/values, footers and authors of embeds."""
     parts: list[str] = []
@@ -445,9 +493,19 @@ class RequestRecord(NamedTuple):
     status: int
 
 
+FaultWhen = Literal["before", "after"]
+FaultMode = Literal["status", "timeout", "drop"]
+
+
 @dataclass
 class FaultRule:
-    """An injected failure for matching REST requests."""
+    """An injected failure for matching REST requests.
+
+    `when="before"` answers instead of running the route's handler; `when="after"` runs the
+    handler first (the message is created, gateway events are sent) and then fails. `mode`:
+    "status" answers `status`, "timeout" holds the answer back for `hold_for` seconds (or until
+    the simulator stops) and then closes the connection, "drop" closes it at once.
+    """
 
     method: str
     pattern: Any
@@ -456,7 +514,51 @@ class FaultRule:
     retry_after: float | None
     global_: bool
     body: Any
+    when: FaultWhen = "before"
+    mode: FaultMode = "status"
+    hold_for: float = 60.0
     hits: int = 0
+    #: How many of the matched requests ran the route's handler (only `when="after"` does).
+    handled: int = 0
+
+
+@dataclass(eq=False)
+class HeldRequest:
+    """A hold on matching REST requests (see `DiscordSimulator.hold`).
+
+    `arrived` is set when a matching request reached the hold's point (before or after the
+    route's handler); the request waits there until `release()`. A request whose client has
+    gone (closed the connection, e.g. a killed bot) is never answered and, when held before
+    the handler, never handled.
+    """
+
+    method: str
+    pattern: Any
+    when: FaultWhen
+    times: int
+    hits: int = 0
+    #: Whether the route's handler ran for a held request (what Discord did with it).
+    handler_ran: bool = False
+    #: Whether the client had closed its connection by the time a held request was released.
+    client_gone: bool = False
+    #: The paths (after /api/v10) of the requests this hold caught.
+    paths: list[str] = field(default_factory=list)
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    released: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def release(self) -> None:
+        """Let the held request(s) continue (and requests matching later pass unheld)."""
+        self.released.set()
+
+    async def wait_arrived(self, timeout: float = 10.0) -> None:
+        """Wait until a matching request reached the hold."""
+        try:
+            await asyncio.wait_for(self.arrived.wait(), timeout)
+        except TimeoutError:
+            raise TimeoutError(
+                f"no {self.method} request matching {self.pattern.pattern!r} reached the hold "
+                f"({self.when} the handler) within {timeout}s"
+            ) from None
 
 
 @dataclass(eq=False)
@@ -476,16 +578,27 @@ class SimInteraction:
     response_type: int | None = None
     response_data: dict[str, Any] | None = None
     responded_at: float | None = None
+    #: Seconds from dispatch to the first callback request's arrival (even one refused as late).
+    callback_arrived_after: float | None = None
     original: SimMessage | None = None
     original_edited: bool = False
     followups: list[SimMessage] = field(default_factory=list)
     first_followup_fills_original: bool = False
+    #: For a modal submit: the interaction that opened the modal.
+    trigger: SimInteraction | None = None
     changed: asyncio.Event = field(default_factory=asyncio.Event)
 
     def notify(self) -> None:
         """Wake everybody waiting on this interaction."""
         self.changed.set()
         self.changed = asyncio.Event()
+
+    @property
+    def acked_after(self) -> float | None:
+        """Seconds from the INTERACTION_CREATE dispatch to the accepted callback (None: none)."""
+        if self.responded_at is None:
+            return None
+        return self.responded_at - self.dispatched_at
 
     @property
     def settled(self) -> bool:
@@ -610,10 +723,22 @@ class InteractionResult:
 
     @property
     def latency(self) -> float | None:
-        """Seconds from dispatch to the initial response."""
-        if self._i.responded_at is None:
-            return None
-        return self._i.responded_at - self._i.dispatched_at
+        """Seconds from dispatch to the initial response (the same as `acked_after`)."""
+        return self._i.acked_after
+
+    @property
+    def acked_after(self) -> float | None:
+        """Seconds from the simulator's INTERACTION_CREATE dispatch to the accepted callback.
+
+        Measured as Discord does: the clock starts when the event leaves the simulator and
+        stops when the callback arrives, so latency both ways counts against the deadline.
+        """
+        return self._i.acked_after
+
+    @property
+    def callback_arrived_after(self) -> float | None:
+        """Seconds from dispatch to the first callback's arrival, even one refused as too late."""
+        return self._i.callback_arrived_after
 
     @property
     def all_messages(self) -> list[SimMessage]:

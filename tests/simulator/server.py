@@ -7,12 +7,13 @@ import contextlib
 import json
 import logging
 import math
+import random
 import re
 import secrets
 import time
 import traceback
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any
 
@@ -41,7 +42,10 @@ from .models import (
     SEND_MESSAGES_IN_THREADS,
     TEXT,
     VIEW_CHANNEL,
+    FaultMode,
     FaultRule,
+    FaultWhen,
+    HeldRequest,
     InteractionResult,
     RequestRecord,
     SimChannel,
@@ -53,9 +57,18 @@ from .models import (
     SimUser,
     SimValidationError,
     iso_now,
+    numbered_components,
     snowflakes,
     walk_components,
 )
+from .ratelimits import (
+    DEFAULT_GLOBAL_RATE,
+    GLOBAL_EXEMPT_PREFIXES,
+    RateLimiter,
+    RateLimitRecord,
+)
+from .spec import OpenApiSpec, Operation, SpecViolation
+from .spec import where as _where
 from .validation import (
     ATTACHMENT,
     CHANNEL,
@@ -94,6 +107,8 @@ _DEFAULT_ERRORS: dict[int, tuple[str, int]] = {
 }
 
 Handler = Callable[..., Awaitable[Any]]
+#: The spec operation a request was matched to (None: not validated).
+OPERATION_KEY = web.RequestKey("sim_operation", object)
 
 
 class ApiError(Exception):
@@ -115,12 +130,16 @@ def _json_response(status: int, body: Any, headers: dict[str, str] | None = None
 
 
 def _error_body(message: str, code: int, errors: dict | None = None) -> dict[str, Any]:
+    """Discord's error object; `errors` maps dotted field paths to messages (nested on output)."""
     body: dict[str, Any] = {"message": message, "code": code}
     if errors:
-        body["errors"] = {
-            key: {"_errors": [{"code": "INVALID", "message": str(msg)}]}
-            for key, msg in errors.items()
-        }
+        tree: dict[str, Any] = {}
+        for key, msg in errors.items():
+            node = tree
+            for part in (p for p in str(key).split(".") if p):
+                node = node.setdefault(part, {})
+            node.setdefault("_errors", []).append({"code": "INVALID", "message": str(msg)})
+        body["errors"] = tree
     return body
 
 
@@ -138,13 +157,24 @@ class DiscordSimulator:
         bot_name: str = "StudyBot",
         interaction_deadline: float = 3.0,
         heartbeat_interval_ms: int = 41250,
+        nonce_window: float = 120.0,
+        rate_limits: bool = True,
+        global_rate: int | None = DEFAULT_GLOBAL_RATE,
+        route_limits: dict[str, tuple[int, float]] | None = None,
+        latency: tuple[float, float] | None = None,
+        spec_validation: bool = True,
     ) -> None:
         self.token = token
         self.application_id = snowflakes.next()
         self.bot_user = SimUser(id=snowflakes.next(), name=bot_name, bot=True)
         self.app_owner = SimUser(id=snowflakes.next(), name="app-owner")
         self.interaction_deadline = interaction_deadline
+        #: Seconds in which an `enforce_nonce` create with a seen nonce returns the first message.
+        self.nonce_window = nonce_window
         self.heartbeat_interval_ms = heartbeat_interval_ms
+        self._latency: tuple[float, float] | None = None
+        self.latency = latency
+        self._rng = random.Random()
         self.allowed_privileged_intents = (1 << 1) | (1 << 8) | (1 << 15)
 
         self.guilds: dict[int, SimGuild] = {}
@@ -156,6 +186,8 @@ class DiscordSimulator:
         self.threads: list[SimChannel] = []
         self.dm_channels: dict[int, SimChannel] = {}
         self._channel_messages: dict[int, list[SimMessage]] = {}
+        # (channel id, author id, nonce) -> (first message, monotonic time it was created)
+        self._nonces: dict[tuple[int, int, str | int], tuple[SimMessage, float]] = {}
         self._blobs: dict[int, bytes] = {}
 
         self.global_commands: list[dict[str, Any]] = []
@@ -167,8 +199,20 @@ class DiscordSimulator:
         self.unknown_routes: list[str] = []
         self.server_errors: list[str] = []
         self._faults: list[FaultRule] = []
+        self._limiter = RateLimiter(
+            enabled=rate_limits, global_rate=global_rate, route_limits=route_limits
+        )
+        #: The 429s the simulator's own rate limits produced (injected faults are not listed).
+        self.rate_limited: list[RateLimitRecord] = []
+        #: Whether bodies are checked against Discord's OpenAPI spec (tests/simulator/openapi/).
+        self.spec_validation = spec_validation
+        #: Request bodies and answers that broke the spec; the harness fails a test on any.
+        self.spec_violations: list[SpecViolation] = []
+        self._holds: list[HeldRequest] = []
+        self._stopping = asyncio.Event()
 
         self.interactions: dict[str, SimInteraction] = {}
+        self._interactions_by_id: dict[int, SimInteraction] = {}
         self.gateway_connects = 0
         self.identifies = 0
         self.resumes = 0
@@ -187,11 +231,72 @@ class DiscordSimulator:
         self._seq = 0
         self._event_log: list[dict[str, Any]] = []
         self._send_lock = asyncio.Lock()
+        # frames waiting for their latency: (due loop time, websocket, text), in order
+        self._outbox: deque[tuple[float, web.WebSocketResponse, str]] = deque()
+        self._outbox_due = 0.0
+        self._writer: asyncio.Task[None] | None = None
         self._pending: set[asyncio.Task[Any]] = set()
         self._runner: web.AppRunner | None = None
         self.port = 0
-        self._routes: list[tuple[str, re.Pattern[str], Handler, bool]] = []
+        self._routes: list[tuple[str, re.Pattern[str], Handler, bool, str]] = []
         self._register_routes()
+
+    # ------------------------------------------------------------------ latency
+    @property
+    def latency(self) -> tuple[float, float] | None:
+        """Network delay each way, (low, high) seconds drawn uniformly; None for none.
+
+        Applied to every REST request before it is handled, to its answer, and to every
+        gateway event sent to the bot (in order).
+        """
+        return self._latency
+
+    @latency.setter
+    def latency(self, value: tuple[float, float] | None) -> None:
+        if value is not None:
+            low, high = value
+            if not 0 <= low <= high:
+                raise ValueError(f"latency must be (low, high) with 0 <= low <= high, not {value}")
+            value = (float(low), float(high))
+        self._latency = value
+
+    def _delay(self) -> float:
+        if self._latency is None:
+            return 0.0
+        low, high = self._latency
+        return self._rng.uniform(low, high)
+
+    async def _lag(self) -> None:
+        delay = self._delay()
+        if delay > 0:
+            await asyncio.sleep(delay)
+
+    # ------------------------------------------------------------------ rate limits
+    @property
+    def rate_limits(self) -> bool:
+        """Whether Discord's rate limits are enforced (on by default)."""
+        return self._limiter.enabled
+
+    @rate_limits.setter
+    def rate_limits(self, value: bool) -> None:
+        self._limiter.enabled = value
+
+    @property
+    def global_rate(self) -> int | None:
+        """The bot's global limit in requests per second (None: no global limit)."""
+        return self._limiter.global_rate
+
+    @global_rate.setter
+    def global_rate(self, value: int | None) -> None:
+        self._limiter.global_rate = value
+
+    @property
+    def route_limits(self) -> dict[str, tuple[int, float]]:
+        """Per-route limits, "METHOD /template" -> (requests, per seconds); "*" for the rest.
+
+        The dict is live: assign an entry to change a route's limit from the next window on.
+        """
+        return self._limiter.route_limits
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -221,6 +326,9 @@ class DiscordSimulator:
 
     async def start(self) -> None:
         """Start the HTTP/websocket server on a random free port."""
+        self._stopping.clear()
+        if self.spec_validation:
+            OpenApiSpec.load()  # read and indexed once per process
         app = web.Application(client_max_size=64 * 1024 * 1024)
         app.router.add_route("*", "/{tail:.*}", self._handle)
         self._runner = web.AppRunner(
@@ -234,9 +342,15 @@ class DiscordSimulator:
         self.port = server.sockets[0].getsockname()[1]  # type: ignore[attr-defined]
 
     async def stop(self) -> None:
-        """Close gateway connections and stop the server."""
+        """Close gateway connections and stop the server (held requests end unanswered)."""
+        self._stopping.set()
+        for held in self._holds:
+            held.released.set()
         for task in list(self._pending):
             task.cancel()
+        if self._writer is not None:
+            self._writer.cancel()
+        self._outbox.clear()
         for ws in list(self._sockets):
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(ws.close(code=1001, message=b"simulator stopping"), 1)
@@ -258,9 +372,14 @@ class DiscordSimulator:
         task.add_done_callback(self._pending.discard)
 
     async def flush(self) -> None:
-        """Wait until gateway events queued by synchronous helpers have been sent."""
-        while self._pending:
-            await asyncio.gather(*list(self._pending), return_exceptions=True)
+        """Wait until gateway events queued by helpers (and for latency) have been sent."""
+        while True:
+            if self._pending:
+                await asyncio.gather(*list(self._pending), return_exceptions=True)
+            elif self._writer is not None and not self._writer.done():
+                await asyncio.gather(self._writer, return_exceptions=True)
+            else:
+                return
 
     # ------------------------------------------------------------------ world building
     def add_user(self, name: str, *, global_name: str | None = None, bot: bool = False) -> SimUser:
@@ -292,6 +411,7 @@ class DiscordSimulator:
         general = self._new_channel(guild, "general", TEXT)
         guild.system_channel_id = general.id
         bot_role = self._new_role(guild, self.bot_user.name, bot_permissions, managed=True)
+        bot_role.bot_id = self.bot_user.id
         self._add_membership(guild, owner)
         self._add_membership(guild, self.bot_user, roles=[bot_role.id])
         if self.connected:
@@ -524,6 +644,14 @@ class DiscordSimulator:
             "discovery_splash": None,
             "banner": None,
             "description": None,
+            "home_header": None,
+            "application_id": None,
+            "region": "deprecated",
+            "widget_channel_id": None,
+            "max_presences": None,
+            "max_stage_video_channel_users": 50,
+            "nsfw": False,
+            "incidents_data": None,
             "owner_id": str(guild.owner_id),
             "afk_channel_id": None,
             "afk_timeout": 300,
@@ -578,8 +706,8 @@ class DiscordSimulator:
             )
         return data
 
-    def message_payload(self, msg: SimMessage) -> dict[str, Any]:
-        """Discord message object for a SimMessage."""
+    def message_payload(self, msg: SimMessage, *, with_nonce: bool = False) -> dict[str, Any]:
+        """Discord message object; `with_nonce` for the create answer and MESSAGE_CREATE only."""
         author = self.users.get(msg.author_id) or SimUser(id=msg.author_id, name="unknown")
         data: dict[str, Any] = {
             "id": str(msg.id),
@@ -593,8 +721,8 @@ class DiscordSimulator:
             "mentions": self._mentions(msg),
             "mention_roles": [],
             "attachments": list(msg.attachment_meta),
-            "embeds": list(msg.embeds),
-            "components": list(msg.components),
+            "embeds": [{"type": "rich", **e} for e in msg.embeds],
+            "components": numbered_components(msg.components),
             "pinned": msg.pinned,
             "type": msg.type,
             "flags": msg.flags,
@@ -604,20 +732,42 @@ class DiscordSimulator:
         if msg.webhook_id is not None:
             data["webhook_id"] = str(msg.webhook_id)
             data["application_id"] = str(self.application_id)
-        if msg.interaction_id is not None and msg.interaction_user_id is not None:
-            user = self.users[msg.interaction_user_id]
-            data["interaction_metadata"] = {
-                "id": str(msg.interaction_id),
-                "type": msg.interaction_type or 2,
-                "user": user.to_payload(),
-                "authorizing_integration_owners": {},
-            }
+        inter = self._interactions_by_id.get(msg.interaction_id or 0)
+        if inter is not None:
+            data["interaction_metadata"] = self._interaction_metadata(inter)
         if msg.message_reference is not None:
             data["message_reference"] = msg.message_reference
         if msg.thread is not None:
             data["thread"] = self.channel_payload(msg.thread)
         if msg.poll is not None:
             data["poll"] = msg.poll
+        if with_nonce and msg.nonce is not None:
+            data["nonce"] = msg.nonce
+        return data
+
+    def _interaction_metadata(self, inter: SimInteraction) -> dict[str, Any]:
+        """Discord's message interaction metadata (command, component or modal submit)."""
+        data: dict[str, Any] = {
+            "id": str(inter.id),
+            "type": inter.type,
+            "user": inter.user.to_payload(),
+            "authorizing_integration_owners": dict(
+                inter.payload.get("authorizing_integration_owners") or {}
+            ),
+        }
+        if inter.type == 3 and inter.source_message is not None:
+            data["interacted_message_id"] = str(inter.source_message.id)
+        elif inter.type == 5:
+            trigger = inter.trigger
+            if trigger is not None and trigger.type in (2, 3):
+                data["triggering_interaction_metadata"] = self._interaction_metadata(trigger)
+            else:
+                data["triggering_interaction_metadata"] = {
+                    "id": str(inter.id),
+                    "type": 2,
+                    "user": inter.user.to_payload(),
+                    "authorizing_integration_owners": data["authorizing_integration_owners"],
+                }
         return data
 
     def _mentions(self, msg: SimMessage) -> list[dict[str, Any]]:
@@ -767,21 +917,40 @@ class DiscordSimulator:
         self,
         method: str,
         path_pattern: str,
-        status: int,
+        status: int | None = None,
         times: int = 1,
         retry_after: float | None = None,
         global_: bool = False,
         body: Any = None,
+        *,
+        when: FaultWhen = "before",
+        mode: FaultMode = "status",
+        hold_for: float = 60.0,
     ) -> FaultRule:
-        """Fail the next `times` requests matching method + regex (path after /api/v10)."""
+        """Fail the next `times` requests matching method + regex (path after /api/v10).
+
+        when="before" answers instead of running the handler; when="after" runs it (the
+        message is created, events are sent) and then fails. mode="status" answers `status`
+        (required then), "timeout" sends no answer for `hold_for` seconds (or until stop) and
+        then closes the connection, "drop" closes the connection without an answer.
+        """
+        if when not in ("before", "after"):
+            raise ValueError(f"when must be 'before' or 'after', not {when!r}")
+        if mode not in ("status", "timeout", "drop"):
+            raise ValueError(f"mode must be 'status', 'timeout' or 'drop', not {mode!r}")
+        if mode == "status" and status is None:
+            raise ValueError("mode='status' needs a status")
         rule = FaultRule(
             method=method.upper(),
             pattern=re.compile(path_pattern),
-            status=status,
+            status=status or 0,
             times=times,
             retry_after=retry_after,
             global_=global_,
             body=body,
+            when=when,
+            mode=mode,
+            hold_for=hold_for,
         )
         self._faults.append(rule)
         return rule
@@ -789,6 +958,58 @@ class DiscordSimulator:
     def clear_faults(self) -> None:
         """Remove all fault rules."""
         self._faults.clear()
+
+    def hold(
+        self, method: str, path_pattern: str, *, when: FaultWhen = "before", times: int = 1
+    ) -> HeldRequest:
+        """Hold the next `times` matching requests before (or after) their handler until released.
+
+        The handle's `arrived` event is set when a request reached the hold; `release()` lets
+        it continue. A request whose client has gone by then is never answered (and, held
+        before the handler, never handled). `stop()` ends every hold without handling.
+        """
+        if when not in ("before", "after"):
+            raise ValueError(f"when must be 'before' or 'after', not {when!r}")
+        held = HeldRequest(
+            method=method.upper(), pattern=re.compile(path_pattern), when=when, times=times
+        )
+        self._holds.append(held)
+        return held
+
+    def _match_hold(self, method: str, path: str, when: str) -> HeldRequest | None:
+        for held in self._holds:
+            if held.when != when or held.hits >= held.times:
+                continue
+            if held.method not in ("*", "ANY", method) or not held.pattern.search(path):
+                continue
+            held.hits += 1
+            held.paths.append(path)
+            return held
+        return None
+
+    async def _wait_hold(self, held: HeldRequest, request: web.Request) -> bool:
+        """Wait for the hold's release; whether the request may go on (client still there)."""
+        held.arrived.set()
+        await held.released.wait()
+        if self._stopping.is_set():
+            return False
+        if request.transport is None or request.transport.is_closing():
+            held.client_gone = True
+            return False
+        return True
+
+    async def _hang(self, request: web.Request, seconds: float) -> web.StreamResponse:
+        """Send no answer for `seconds` (or until stop), then close the connection."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
+        return self._drop(request)
+
+    @staticmethod
+    def _drop(request: web.Request) -> web.StreamResponse:
+        """Close the client's connection without an answer."""
+        if request.transport is not None:
+            request.transport.close()
+        return web.Response(status=204)
 
     def _match_fault(self, method: str, path: str) -> FaultRule | None:
         for rule in self._faults:
@@ -828,7 +1049,7 @@ class DiscordSimulator:
     # ------------------------------------------------------------------ HTTP plumbing
     def _route(self, method: str, pattern: str, handler: Handler, auth: bool = True) -> None:
         regex = re.compile(re.sub(r"\{(\w+)\}", r"(?P<\1>[^/]+)", pattern) + "/?")
-        self._routes.append((method, regex, handler, auth))
+        self._routes.append((method, regex, handler, auth, pattern))
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         path = request.path
@@ -839,33 +1060,131 @@ class DiscordSimulator:
         if not path.startswith(API_PREFIX):
             return self._log_unknown(request, path)
         sub = path[len(API_PREFIX) :] or "/"
-        rule = self._match_fault(request.method, sub)
-        if rule is not None:
-            self.requests.append(RequestRecord(request.method, sub, rule.status))
+        await self._lag()
+        response = await self._api(request, sub)
+        await self._lag()
+        return response
+
+    async def _api(self, request: web.Request, sub: str) -> web.StreamResponse:
+        method = request.method
+        rule = self._match_fault(method, sub)
+        if rule is not None and rule.when == "before":
+            self.requests.append(RequestRecord(method, sub, rule.status))
+            if rule.mode == "drop":
+                return self._drop(request)
+            if rule.mode == "timeout":
+                return await self._hang(request, rule.hold_for)
             return self._fault_response(rule)
-        for method, regex, handler, auth in self._routes:
-            if method != request.method:
+        found = self._find_route(method, sub)
+        if found is None:
+            return self._log_unknown(request, sub)
+        handler, auth, params, template = found
+        op = OpenApiSpec.load().operation(method, sub) if self.spec_validation else None
+        request[OPERATION_KEY] = op
+        if auth and request.headers.get("Authorization") != f"Bot {self.token}":
+            self.requests.append(RequestRecord(method, sub, 401))
+            return _json_response(401, _error_body("401: Unauthorized", 0))
+        exempt = not auth or template.startswith(GLOBAL_EXEMPT_PREFIXES)
+        decision = self._limiter.check(method, template, params, global_applies=not exempt)
+        if decision.refused:
+            assert decision.scope is not None
+            self.rate_limited.append(
+                RateLimitRecord(
+                    method,
+                    sub,
+                    f"{method} {template}",
+                    decision.scope,
+                    decision.retry_after,
+                    time.monotonic(),
+                )
+            )
+            self.requests.append(RequestRecord(method, sub, 429))
+            headers = {**decision.headers, "Via": "1.1 google"}
+            body = decision.body()
+            self._check_answer(op, method, sub, 429, body)
+            return _json_response(429, body, headers)
+        held = self._match_hold(method, sub, "before")
+        if held is not None and not await self._wait_hold(held, request):
+            self.requests.append(RequestRecord(method, sub, 0))
+            return self._drop(request)
+        status, body = await self._run_handler(request, handler, params, sub)
+        if held is not None:
+            held.handler_ran = True
+        held = self._match_hold(method, sub, "after")
+        if held is not None:
+            held.handler_ran = True
+            if not await self._wait_hold(held, request):
+                self.requests.append(RequestRecord(method, sub, 0))
+                return self._drop(request)
+        if rule is not None:
+            rule.handled += 1
+            self.requests.append(RequestRecord(method, sub, rule.status))
+            if rule.mode == "drop":
+                return self._drop(request)
+            if rule.mode == "timeout":
+                return await self._hang(request, rule.hold_for)
+            return self._fault_response(rule)
+        self.requests.append(RequestRecord(method, sub, status))
+        self._check_answer(op, method, sub, status, body)
+        return _json_response(status, body, decision.headers)
+
+    def _check_answer(
+        self, op: Operation | None, method: str, sub: str, status: int, body: Any
+    ) -> None:
+        """Record an answer that breaks the spec (a simulator bug); the answer is still sent."""
+        if op is None or body is None or status == 204:
+            return
+        error = OpenApiSpec.load().check_response(op, status, body)
+        if error is not None:
+            violation = SpecViolation(
+                "response", method, sub, op.operation_id, status, _where(error), error.message
+            )
+            self.spec_violations.append(violation)
+            log.error("simulator answer breaks Discord's spec: %s", violation)
+
+    def _check_request(self, request: web.Request, payload: Any) -> None:
+        """Refuse (400 50035) and record a request body that breaks the operation's schema."""
+        op = request.get(OPERATION_KEY)
+        if not isinstance(op, Operation):
+            return
+        error = OpenApiSpec.load().check_request(op, payload)
+        if error is None:
+            return
+        sub = request.path[len(API_PREFIX) :]
+        where = _where(error)
+        violation = SpecViolation(
+            "request", request.method, sub, op.operation_id, None, where, error.message
+        )
+        self.spec_violations.append(violation)
+        log.warning("request breaks Discord's spec: %s", violation)
+        raise FormError("Invalid Form Body", 50035, {where: error.message})
+
+    def _find_route(
+        self, method: str, sub: str
+    ) -> tuple[Handler, bool, dict[str, str], str] | None:
+        for route_method, regex, handler, auth, template in self._routes:
+            if route_method != method:
                 continue
             m = regex.fullmatch(sub)
-            if m is None:
-                continue
-            if auth and request.headers.get("Authorization") != f"Bot {self.token}":
-                self.requests.append(RequestRecord(request.method, sub, 401))
-                return _json_response(401, _error_body("401: Unauthorized", 0))
-            try:
-                result = await handler(request, **m.groupdict())
-                status, body = result if isinstance(result, tuple) else (200, result)
-            except ApiError as exc:
-                status, body = exc.status, _error_body(exc.message, exc.code, exc.errors)
-            except FormError as exc:
-                status, body = 400, _error_body(exc.message, exc.code, exc.errors)
-            except Exception as exc:  # a simulator bug: report loudly, answer 400 (no retries)
-                self.server_errors.append(f"{request.method} {sub}: {traceback.format_exc()}")
-                log.exception("simulator error on %s %s", request.method, sub)
-                status, body = 400, _error_body(f"simulator error: {exc!r}", 0)
-            self.requests.append(RequestRecord(request.method, sub, status))
-            return _json_response(status, body)
-        return self._log_unknown(request, sub)
+            if m is not None:
+                return handler, auth, m.groupdict(), template
+        return None
+
+    async def _run_handler(
+        self, request: web.Request, handler: Handler, params: dict[str, str], sub: str
+    ) -> tuple[int, Any]:
+        try:
+            result = await handler(request, **params)
+            status, body = result if isinstance(result, tuple) else (200, result)
+        except ApiError as exc:
+            status, body = exc.status, _error_body(exc.message, exc.code, exc.errors)
+        except FormError as exc:
+            status, body = 400, _error_body(exc.message, exc.code, exc.errors)
+        except Exception as exc:  # a simulator bug: report loudly, answer 400 (no retries)
+            self.server_errors.append(f"{request.method} {sub}: {traceback.format_exc()}")
+            log.exception("simulator error on %s %s", request.method, sub)
+            status, body = 400, _error_body(f"simulator error: {exc!r}", 0)
+        return status, body
 
     def _log_unknown(self, request: web.Request, path: str) -> web.Response:
         self.unknown_routes.append(f"{request.method} {path}")
@@ -896,6 +1215,7 @@ class DiscordSimulator:
                 data = await part.read()  # type: ignore[union-attr]
                 if name == "payload_json":
                     payload = json.loads(bytes(data).decode())
+                    self._check_request(request, payload)
                 else:
                     m = re.fullmatch(r"files\[(\d+)\]", name)
                     idx = int(m.group(1)) if m else index
@@ -910,6 +1230,7 @@ class DiscordSimulator:
                     payload = json.loads(raw)
                 except ValueError as exc:
                     raise ApiError(400, "400: Bad Request (invalid JSON)", 50109) from exc
+                self._check_request(request, payload)
         self.request_bodies.append((request.method, request.path, payload))
         return payload, files
 
@@ -976,7 +1297,9 @@ class DiscordSimulator:
         self.ready_event.clear()
         self.commands_synced.clear()
         data = self.bot_user.to_payload()
-        data.update({"verified": True, "mfa_enabled": False, "flags": 0, "email": None})
+        data.update(
+            {"verified": True, "mfa_enabled": False, "flags": 0, "email": None, "locale": "en-US"}
+        )
         return data
 
     async def _get_user(self, request: web.Request, user_id: str) -> dict[str, Any]:
@@ -1003,7 +1326,14 @@ class DiscordSimulator:
             "redirect_uris": [],
             "interactions_endpoint_url": None,
             "approximate_guild_count": len(self.guilds),
+            "approximate_user_install_count": 0,
+            "approximate_user_authorization_count": 0,
             "integration_types_config": {"0": {}},
+            "type": None,
+            "flags_new": str((1 << 19) | (1 << 23)),
+            "role_connections_verification_url": None,
+            "explicit_content_filter": 0,
+            "eligible_oauth2_scopes": [],
         }
 
     async def _get_gateway(self, request: web.Request) -> dict[str, Any]:
@@ -1047,7 +1377,11 @@ class DiscordSimulator:
                 "version": str(snowflakes.next()),
                 "type": kind,
                 "description": cmd.get("description", ""),
-                "default_member_permissions": cmd.get("default_member_permissions"),
+                "default_member_permissions": (
+                    None
+                    if cmd.get("default_member_permissions") is None
+                    else str(cmd["default_member_permissions"])
+                ),
                 "dm_permission": cmd.get("dm_permission", True),
                 "nsfw": cmd.get("nsfw", False),
             }
@@ -1057,7 +1391,8 @@ class DiscordSimulator:
             out["guild_id"] = guild_id
         else:
             out.setdefault("contexts", None)
-            out.setdefault("integration_types", [0])
+        if out.get("integration_types") is None:
+            out["integration_types"] = [0]  # Discord fills in its default (guild install)
         return out
 
     async def _put_commands(
@@ -1176,18 +1511,57 @@ class DiscordSimulator:
                 raise ApiError(
                     400, "Invalid Form Body", 50035, {"message_reference": "Unknown message"}
                 )
+        nonce = self._check_nonce(payload)
+        if nonce is not None and payload.get("enforce_nonce"):
+            first = self._nonce_match(ch, self.bot_user, nonce)
+            if first is not None:
+                return self.message_payload(first, with_nonce=True)
         if ch.is_thread and ch.archived:
             ch.archived = False
         msg = self._new_message(ch, self.bot_user, payload, files)
+        if nonce is not None:
+            msg.nonce = nonce
+            self._nonces[(ch.id, self.bot_user.id, nonce)] = (msg, time.monotonic())
         self._echo_create(msg)
-        return self.message_payload(msg)
+        return self.message_payload(msg, with_nonce=True)
+
+    @staticmethod
+    def _check_nonce(payload: dict[str, Any]) -> str | int | None:
+        """The create payload's nonce (a string of up to 25 characters or an integer), if any."""
+        nonce = payload.get("nonce")
+        if nonce is None:
+            return None
+        if isinstance(nonce, bool) or not isinstance(nonce, (str, int)):
+            raise FormError("Invalid Form Body", 50035, {"nonce": "Must be a string or integer."})
+        if isinstance(nonce, str) and len(nonce) > 25:
+            raise FormError("Invalid Form Body", 50035, {"nonce": "Must be 25 or fewer in length."})
+        return nonce
+
+    def _nonce_match(self, ch: SimChannel, author: SimUser, nonce: str | int) -> SimMessage | None:
+        """The author's message with this nonce in `ch` created within `nonce_window`, if any.
+
+        Like Discord (discord.py documents it for `send`), a nonce whose message was deleted in
+        the meantime answers 404 Unknown Message instead of creating a second message.
+        """
+        key = (ch.id, author.id, nonce)
+        seen = self._nonces.get(key)
+        if seen is None:
+            return None
+        first, created = seen
+        if time.monotonic() - created >= self.nonce_window:
+            del self._nonces[key]
+            return None
+        if first.deleted:
+            raise ApiError(404, "Unknown Message", 10008)
+        return first
 
     def _echo_create(self, msg: SimMessage) -> None:
         if msg.ephemeral or not self.connected:
             return
         wanted = INTENT_DIRECT_MESSAGES if msg.guild_id is None else INTENT_GUILD_MESSAGES
         if self.intents & wanted:
-            self._schedule(self.dispatch("MESSAGE_CREATE", self.message_payload(msg)))
+            data = self.message_payload(msg, with_nonce=True)
+            self._schedule(self.dispatch("MESSAGE_CREATE", data))
 
     async def _get_messages(self, request: web.Request, channel_id: str) -> list[dict[str, Any]]:
         ch = self._channel(channel_id)
@@ -1467,13 +1841,16 @@ class DiscordSimulator:
     async def _callback(
         self, request: web.Request, interaction_id: str, token: str
     ) -> dict[str, Any]:
+        arrived = time.monotonic()
         inter = self.interactions.get(token)
         if inter is None or str(inter.id) != interaction_id:
             raise ApiError(404, "Unknown interaction", 10062)
+        if inter.callback_arrived_after is None:
+            inter.callback_arrived_after = arrived - inter.dispatched_at
         payload, files = await self._read(request)
         if inter.response_type is not None:
             raise ApiError(400, "Interaction has already been acknowledged.", 40060)
-        if time.monotonic() - inter.dispatched_at > self.interaction_deadline:
+        if arrived - inter.dispatched_at > self.interaction_deadline:
             raise ApiError(404, "Unknown interaction", 10062)
         rtype = int(payload.get("type", 0))
         data = payload.get("data") or {}
@@ -1527,7 +1904,7 @@ class DiscordSimulator:
             inter.original = msg = src
         inter.response_type = rtype
         inter.response_data = data
-        inter.responded_at = time.monotonic()
+        inter.responded_at = arrived
         inter.notify()
         body: dict[str, Any] = {
             "interaction": {
@@ -1536,11 +1913,12 @@ class DiscordSimulator:
                 "response_message_loading": rtype == 5,
                 "response_message_ephemeral": bool(msg and msg.ephemeral),
             },
-            "resource": {"type": rtype},
         }
         if msg is not None:
             body["interaction"]["response_message_id"] = str(msg.id)
-            body["resource"]["message"] = self.message_payload(msg)
+        if msg is not None and rtype in (4, 7):
+            # Discord: the resource's message is only there for types 4 and 7
+            body["resource"] = {"type": rtype, "message": self.message_payload(msg)}
         return body
 
     @staticmethod
@@ -1753,11 +2131,39 @@ class DiscordSimulator:
             self._event_log.append(frame)
             self.gateway_events.append((event, data))
             ws = self._ws
-            if ws is not None and not ws.closed:
-                try:
-                    await ws.send_str(json.dumps(frame))
-                except (ConnectionResetError, RuntimeError):
-                    log.debug("gateway send failed; event kept for replay")
+            if ws is None or ws.closed:
+                return
+            if self._latency is not None:
+                self._enqueue(ws, json.dumps(frame))
+                return
+            try:
+                await ws.send_str(json.dumps(frame))
+            except (ConnectionResetError, RuntimeError):
+                log.debug("gateway send failed; event kept for replay")
+
+    def _enqueue(self, ws: web.WebSocketResponse, text: str) -> None:
+        """Send a frame after its latency, never before the frames queued ahead of it."""
+        loop = asyncio.get_running_loop()
+        due = max(loop.time() + self._delay(), self._outbox_due)
+        self._outbox_due = due
+        self._outbox.append((due, ws, text))
+        if self._writer is None or self._writer.done():
+            self._writer = loop.create_task(self._write_outbox())
+
+    async def _write_outbox(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._outbox:
+            due, ws, text = self._outbox[0]
+            wait = due - loop.time()
+            if wait > 0:
+                await asyncio.sleep(wait)
+            self._outbox.popleft()
+            if ws.closed or ws is not self._ws:
+                continue  # kept in the event log for a RESUME
+            try:
+                await ws.send_str(text)
+            except (ConnectionResetError, RuntimeError):
+                log.debug("gateway send failed; event kept for replay")
 
     async def drop_gateway(
         self,
@@ -2144,6 +2550,7 @@ class DiscordSimulator:
         timeout: float,
     ) -> InteractionResult:
         self.interactions[inter.token] = inter
+        self._interactions_by_id[inter.id] = inter
         inter.dispatched_at = time.monotonic()
         await self.dispatch("INTERACTION_CREATE", payload)
         result = InteractionResult(inter)
@@ -2295,8 +2702,8 @@ class DiscordSimulator:
             raise SimValidationError(f"component {custom_id!r} is disabled")
         ctype = comp["type"]
         data: dict[str, Any] = {"custom_id": custom_id, "component_type": ctype}
-        if "id" in comp:
-            data["id"] = comp["id"]
+        numbered = walk_components(numbered_components(message.components))
+        data["id"] = next(c["id"] for c in numbered if c.get("custom_id") == custom_id)
         if ctype == 2:
             if values is not None:
                 raise SimValidationError("buttons take no values")
@@ -2405,6 +2812,7 @@ class DiscordSimulator:
         inter, payload = self._base_interaction(5, guild, user, ch, "en-US")
         inter.name = f"modal {modal.get('custom_id')!r}"
         inter.source_message = source.source_message
+        inter.trigger = source
         if source.source_message is not None:
             payload["message"] = self.message_payload(source.source_message)
         data: dict[str, Any] = {"custom_id": modal["custom_id"], "components": rows}

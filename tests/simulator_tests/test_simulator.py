@@ -284,6 +284,7 @@ async def bot(sim: DiscordSimulator, world: World) -> AsyncIterator[SimBot]:
     await asyncio.wait_for(task, 5)
     assert sim.unknown_routes == []
     assert sim.server_errors == []
+    assert sim.spec_violations == []
 
 
 # ---------------------------------------------------------------- login / sync
