@@ -25,7 +25,7 @@ import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import aiohttp
@@ -120,7 +120,7 @@ class Post:
     due_at: datetime
     give_up_at: datetime
     next_attempt_at: datetime
-    first_attempt_at: datetime | None
+    first_attempt_at: datetime | None  # wall-clock time, as Discord's
     last_attempt_at: datetime | None
     attempts: int
     message_id: int | None
@@ -205,6 +205,8 @@ class Outbox:
         self._closing = False
         #: A single request that takes longer than this is treated as timed out.
         self.request_timeout = REQUEST_TIMEOUT
+        #: How long after its first attempt a post may be resent relying on the nonce.
+        self.nonce_window = NONCE_WINDOW
         self.sent = 0
         self.resent = 0
         self.found = 0
@@ -401,8 +403,10 @@ class Outbox:
         )
 
     async def _settle_or_send(self, post: Post) -> int:
-        now = self.bot.clock()
-        fresh = post.first_attempt_at is None or now - post.first_attempt_at < NONCE_WINDOW
+        # Attempt times are Discord's (wall-clock) time: its nonce window and its message ids
+        # run on it, whatever clock the schedules use.
+        now = datetime.now(UTC)
+        fresh = post.first_attempt_at is None or now - post.first_attempt_at < self.nonce_window
         if not fresh:
             found = await self._find(post)
             if found is not None:
@@ -433,7 +437,7 @@ class Outbox:
         channel = self._channel(post)
         last: BaseException | None = None
         for attempt in range(SEND_ATTEMPTS):
-            now = self.bot.clock()
+            now = datetime.now(UTC)
             await self.db.execute(
                 "UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ?, "
                 "first_attempt_at = COALESCE(first_attempt_at, ?) WHERE id = ?",

@@ -6,10 +6,10 @@ once and gives its paper back."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 from bot.clock import FakeClock
-from bot.outbox import NONCE_WINDOW
 from tests.conftest import BotHarness, World
 from tests.papers.conftest import bot_posts, paper_club, schedule_posts
 from tests.simulator import DiscordSimulator
@@ -88,9 +88,12 @@ async def test_past_the_nonce_window_the_post_is_found_in_the_channel_not_resent
     [row] = await bot.outbox.posts("paper")
     assert row.status == "pending" and row.attempts == 3
 
-    # Minutes later Discord no longer remembers the nonce: a resend would make a second post.
-    sim.nonce_window = 0
-    clock.advance(NONCE_WINDOW + timedelta(minutes=1))
+    # Later Discord no longer remembers the nonce: a resend would make a second post. (Both
+    # windows are shortened so that the test need not wait minutes of real time.)
+    sim.nonce_window = 0.5
+    bot.outbox.nonce_window = timedelta(seconds=0.5)
+    await asyncio.sleep(1.1)
+    clock.advance(timedelta(minutes=2))  # the retry's time has come
     await bot.agenda.run_now()
     assert bot.outbox.found == 1
     await one_post_with_its_thread(sim, world, harness)
@@ -105,8 +108,10 @@ async def test_past_the_nonce_window_a_post_that_never_arrived_is_sent(
     clock.set(DUE)
     await paper_club(bot).run_due()
     assert bot_posts(sim, world.papers) == []
-    sim.nonce_window = 0
-    clock.advance(NONCE_WINDOW + timedelta(minutes=1))
+    sim.nonce_window = 0.5
+    bot.outbox.nonce_window = timedelta(seconds=0.5)
+    await asyncio.sleep(1.1)
+    clock.advance(timedelta(minutes=2))
     await bot.agenda.run_now()
     assert bot.outbox.found == 0
     await one_post_with_its_thread(sim, world, harness)

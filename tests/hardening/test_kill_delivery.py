@@ -161,7 +161,8 @@ async def test_sigterm_mid_fan_out_drains_and_the_rest_follow_after_restart(
     sim: DiscordSimulator, world: World, tmp_path: Path
 ) -> None:
     database = tmp_path / "studybot.db"
-    channels = [sim.add_channel(world.guild, f"club-{n}") for n in range(30)]
+    # One channel in each of 30 servers (a server has only so many reading-list papers).
+    channels = [sim.add_channel(sim.add_guild(f"Club {n}"), f"club-{n}") for n in range(30)]
     await due_schedules(database, channels, world.admin.id)
     # The fan-out is mid-way when the sixth post reaches Discord; more posts are due than go
     # out at once, so some have not started when SIGTERM comes.
