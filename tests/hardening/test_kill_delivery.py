@@ -104,9 +104,8 @@ async def wait_for_posts(
         if open_rows == 0 and all(posts_in(sim, channel) for channel in channels):
             return
         if loop.time() > deadline:
-            raise AssertionError(
-                f"{open_rows} posts unconfirmed: {(database.parent / 'bot.log').read_text()[-3000:]}"
-            )
+            log = (database.parent / "bot.log").read_text()[-3000:]
+            raise AssertionError(f"{open_rows} posts unconfirmed: {log}")
         await asyncio.sleep(0.1)
 
 
