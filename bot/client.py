@@ -6,7 +6,7 @@ import asyncio
 import hashlib
 import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import aiohttp
@@ -86,6 +86,7 @@ class StudyBot(commands.Bot):
         *,
         roadmap: Roadmap | None = None,
         clock: Clock = system_clock,
+        sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
         cogs: Sequence[str] = DEFAULT_COGS,
         extra_cogs: Sequence[commands.Cog] = (),
         **options: Any,
@@ -109,6 +110,8 @@ class StudyBot(commands.Bot):
         amortize_ratelimit_sweep(self.http)
         self.settings = settings
         self.clock = clock
+        #: How the bot waits between retries of outside APIs (injectable, like the clock).
+        self.sleep = sleep
         self.roadmap = roadmap if roadmap is not None else load_roadmap(settings.roadmap)
         self.sections = SectionIndex(self.roadmap)
         self.db = Database(settings.database)

@@ -56,6 +56,10 @@ class Settings(BaseSettings):
     arxiv_timeout_seconds: float = Field(
         10.0, validation_alias=_env("ARXIV_TIMEOUT_SECONDS"), gt=0, le=120
     )
+    kaggle_timeout_seconds: float = Field(
+        20.0, validation_alias=_env("KAGGLE_TIMEOUT_SECONDS"), gt=0, le=120
+    )
+    kaggle_max_retries: int = Field(4, validation_alias=_env("KAGGLE_MAX_RETRIES"), ge=0, le=10)
 
     @field_validator("log_level", mode="before")
     @classmethod

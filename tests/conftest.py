@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -87,6 +87,7 @@ class BotHarness:
     bot: TestStudyBot | None = None
     task: asyncio.Task[None] | None = None
     options: dict[str, Any] = field(default_factory=dict)
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep
 
     async def start(self) -> TestStudyBot:
         """Log the bot in, connect it and wait until it is ready."""
@@ -96,10 +97,9 @@ class BotHarness:
             cogs=self.cogs,
             extra_cogs=self.extra_cogs,
             guild_ready_timeout=0.05,
+            sleep=self.sleep,
             **self.options,
         )
-        for key, value in self.options.items():
-            setattr(bot, key, value)
         self.bot = bot
         await bot.login(self.settings.discord_token.get_secret_value())  # type: ignore[union-attr]
         self.task = asyncio.create_task(bot.connect())

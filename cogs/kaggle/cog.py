@@ -68,9 +68,9 @@ class Kaggle(commands.Cog, name="Kaggle"):
                 settings.kaggle_api_base,
                 auth,
                 session=bot.http_session,
-                timeout=float(getattr(bot, "kaggle_timeout", 20.0)),
-                max_retries=int(getattr(bot, "kaggle_max_retries", 4)),
-                sleep=getattr(bot, "kaggle_sleep", asyncio.sleep),
+                timeout=settings.kaggle_timeout_seconds,
+                max_retries=settings.kaggle_max_retries,
+                sleep=bot.sleep,
             )
         self.announcer = Announcer(bot, self.repo, client)
         self._tasks: set[asyncio.Task[Any]] = set()

@@ -19,12 +19,10 @@ KAGGLE_TOKEN = "kaggle-admin-test-token"
 async def harness(harness: BotHarness) -> AsyncIterator[BotHarness]:
     """The shared harness with the features /admin covers; Kaggle without credentials."""
     harness.cogs = ADMIN_COGS
-    harness.options = {
-        "arxiv_min_interval": 0,
-        "kaggle_sleep": RecordingSleep(),
-        "kaggle_timeout": 2.0,
-        "kaggle_max_retries": 1,
-    }
+    harness.sleep = RecordingSleep()
+    harness.settings = harness.settings.model_copy(
+        update={"kaggle_timeout_seconds": 2.0, "kaggle_max_retries": 1}
+    )
     yield harness
 
 

@@ -55,13 +55,17 @@ def kaggle_sleep() -> RecordingSleep:
 def kaggle_harness(harness: BotHarness, kaggle_sleep: RecordingSleep) -> BotHarness:
     """The harness with the Kaggle cog, a non-waiting backoff and a short HTTP timeout."""
     harness.cogs = KAGGLE_COGS
-    harness.options.update(kaggle_sleep=kaggle_sleep, kaggle_timeout=2.0, kaggle_max_retries=2)
+    harness.sleep = kaggle_sleep
+    harness.settings = harness.settings.model_copy(
+        update={"kaggle_timeout_seconds": 2.0, "kaggle_max_retries": 2}
+    )
     return harness
 
 
 async def start(harness: BotHarness, **options: Any) -> tuple[TestStudyBot, Kaggle]:
     """Start (or restart) the bot and wait for its start-up poll; returns the bot and cog."""
-    harness.options.update(options)
+    if options:
+        harness.settings = harness.settings.model_copy(update=options)
     bot = await (harness.restart() if harness.bot is not None else harness.start())
     cog = bot.get_cog("Kaggle")
     # A restart re-imports the extension, so compare by name rather than by class object.

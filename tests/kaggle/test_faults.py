@@ -105,7 +105,7 @@ async def test_slow_kaggle_times_out_and_commands_answer_from_the_cache(
 ) -> None:
     # Two attempts of half a second each: the poll is still waiting on Kaggle while the
     # commands below are answered.
-    _, cog = await start(kaggle_harness, kaggle_timeout=0.5, kaggle_max_retries=1)
+    _, cog = await start(kaggle_harness, kaggle_timeout_seconds=0.5, kaggle_max_retries=1)
     fake_kaggle.slow(30)
     polling = asyncio.create_task(cog.poll())
     await asyncio.sleep(0.05)
