@@ -267,3 +267,22 @@ async def test_summary_waits_for_the_first_successful_poll(
     await cog.poll()
     posts = sim.messages_in(world.kaggle)
     assert [m.embeds[0]["title"] for m in posts] == ["Kaggle competitions open now"]
+
+
+async def test_an_announcement_created_then_answered_503_is_posted_once(
+    kaggle_harness: BotHarness, world: World, sim: DiscordSimulator, fake_kaggle: FakeKaggle
+) -> None:
+    _, cog = await start(kaggle_harness)
+    await subscribe(sim, world, world.kaggle)
+    await cog.settled()
+    before = len(sim.messages_in(world.kaggle))
+
+    # Discord makes the message, then the answer is lost: the retry's nonce finds it again.
+    sim.fail("POST", rf"^/channels/{world.kaggle.id}/messages$", 503, when="after")
+    fake_kaggle.add_competition(record("once", "Exactly Once Cup"))
+    await cog.poll()
+    new = sim.messages_in(world.kaggle)[before:]
+    assert [m.text.count("Exactly Once Cup") > 0 for m in new] == [True]
+    assert [r.status for r in sim.requests if r.path.endswith(f"{world.kaggle.id}/messages")][
+        -2:
+    ] == [503, 200]
