@@ -70,6 +70,8 @@ async def assert_each_posted_once(
     sim: DiscordSimulator, harness: BotHarness, clubs: list[Club]
 ) -> None:
     """Every club got exactly one post with one thread, also after a restart and a rerun."""
+    # The fan-out kept to Discord's limits: at most a handful of 429s of the simulator's own.
+    assert len(sim.rate_limited) <= 3, sim.rate_limited
     for club in clubs:
         assert len(posts_in(sim, club.channel)) == 1, club.guild.name
     threads = [t for t in sim.threads if any(t.parent_id == c.channel.id for c in clubs)]

@@ -55,6 +55,7 @@ async def test_a_fan_out_is_paced_by_the_one_rate_budget(
     # 1/rate seconds.
     assert bot.budget.taken - taken == 20
     assert elapsed >= (20 - bot.budget.burst) / bot.budget.rate
+    assert sim.rate_limited == []  # paced under Discord's limits: no 429 at all
 
 
 async def test_rate_limit_buckets_are_swept_once_per_doubling() -> None:
