@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
 
 from bot.clock import FakeClock
 from tests.conftest import BotHarness, World
@@ -37,12 +40,25 @@ async def one_post_with_its_thread(
     assert post.thread.mention in res.text
 
 
-async def test_a_5xx_after_the_message_was_created_makes_no_second_message(
-    harness: BotHarness, world: World, sim: DiscordSimulator, clock: FakeClock
+AFTER_CREATION = [
+    pytest.param({"status": 503}, id="503"),
+    pytest.param({"mode": "timeout"}, id="timeout"),
+    pytest.param({"mode": "drop"}, id="dropped-connection"),
+]
+
+
+@pytest.mark.parametrize("fault", AFTER_CREATION)
+async def test_a_failure_after_the_message_was_created_makes_no_second_message(
+    harness: BotHarness,
+    world: World,
+    sim: DiscordSimulator,
+    clock: FakeClock,
+    fault: dict[str, Any],
 ) -> None:
     bot = await harness.start()
+    bot.outbox.request_timeout = 1.0
     await schedule_posts(sim, world.guild, world.admin, world.papers)
-    sim.fail("POST", MESSAGES.format(channel=world.papers.id), 503, when="after")
+    sim.fail("POST", MESSAGES.format(channel=world.papers.id), when="after", **fault)
     clock.set(DUE)
     assert (await paper_club(bot).run_due()).posted == 1
     await one_post_with_its_thread(sim, world, harness)
@@ -50,29 +66,6 @@ async def test_a_5xx_after_the_message_was_created_makes_no_second_message(
     path = f"/channels/{world.papers.id}/messages"
     nonces = [b["nonce"] for m, p, b in sim.request_bodies if m == "POST" and p.endswith(path)]
     assert len(nonces) == 2 and len(set(nonces)) == 1
-
-
-async def test_a_timeout_after_creation_is_settled_with_the_same_nonce(
-    harness: BotHarness, world: World, sim: DiscordSimulator, clock: FakeClock
-) -> None:
-    bot = await harness.start()
-    bot.outbox.request_timeout = 1.0
-    await schedule_posts(sim, world.guild, world.admin, world.papers)
-    sim.fail("POST", MESSAGES.format(channel=world.papers.id), when="after", mode="timeout")
-    clock.set(DUE)
-    await paper_club(bot).run_due()
-    await one_post_with_its_thread(sim, world, harness)
-
-
-async def test_a_dropped_connection_after_creation_makes_no_second_message(
-    harness: BotHarness, world: World, sim: DiscordSimulator, clock: FakeClock
-) -> None:
-    bot = await harness.start()
-    await schedule_posts(sim, world.guild, world.admin, world.papers)
-    sim.fail("POST", MESSAGES.format(channel=world.papers.id), when="after", mode="drop")
-    clock.set(DUE)
-    await paper_club(bot).run_due()
-    await one_post_with_its_thread(sim, world, harness)
 
 
 async def test_past_the_nonce_window_the_post_is_found_in_the_channel_not_resent(
