@@ -34,6 +34,8 @@ from tests.latency.stage import (
 from tests.simulator import DiscordSimulator
 
 DEFERRED_MESSAGE, DEFERRED_UPDATE = 5, 6
+#: Work that fits a 1-second window without latency but not with 150 ms each way.
+WORK = 0.8
 
 
 @pytest.mark.parametrize("latency", [LATENCY, JITTER], ids=["150ms", "100-200ms"])
@@ -69,22 +71,19 @@ async def test_every_interaction_is_acknowledged_within_the_window(
 
 
 class Sluggish(commands.Cog):
-    """Commands that take 0.8 s: in time without latency, late at 150 ms each way."""
-
-    def __init__(self) -> None:
-        self.work = 0.8
+    """Commands that take WORK seconds: in a 1 s window without latency, late with it."""
 
     @app_commands.command(name="sluggish", description="Works, then answers")
     async def sluggish(self, interaction: discord.Interaction) -> None:
         """Answer after the work."""
-        await asyncio.sleep(self.work)
+        await asyncio.sleep(WORK)
         await interaction.response.send_message("the real answer")
 
     @app_commands.command(name="patient", description="Defers, works, then answers")
     async def patient(self, interaction: discord.Interaction) -> None:
         """Acknowledge first, then work and answer."""
         await interaction.response.defer(thinking=True)
-        await asyncio.sleep(self.work)
+        await asyncio.sleep(WORK)
         await interaction.followup.send("the real answer")
 
     @app_commands.command(name="broken", description="Fails")
@@ -129,6 +128,6 @@ async def test_invocations_at_the_same_moment_go_out_together_under_latency(
     )
     took = loop.time() - started
     # Dispatched one after another they would leave 150 ms apart: 1.65 s before the last.
-    assert took < 1.2, f"12 /tips at once took {took:.2f} s"
+    assert took < 1.5, f"12 /tips at once took {took:.2f} s"
     assert all(r.acked_after is not None and r.acked_after < 1.0 for r in results)
     assert all(r.embeds for r in results)
