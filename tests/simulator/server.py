@@ -235,6 +235,10 @@ class DiscordSimulator:
         self._outbox: deque[tuple[float, web.WebSocketResponse, str]] = deque()
         self._outbox_due = 0.0
         self._writer: asyncio.Task[None] | None = None
+        # frames queued and frames sent (or dropped) so far; `_sent_one` is set at each
+        self._queued = 0
+        self._sent = 0
+        self._sent_one = asyncio.Event()
         self._pending: set[asyncio.Task[Any]] = set()
         self._runner: web.AppRunner | None = None
         self.port = 0
@@ -372,13 +376,20 @@ class DiscordSimulator:
         task.add_done_callback(self._pending.discard)
 
     async def flush(self) -> None:
-        """Wait until gateway events queued by helpers (and for latency) have been sent."""
+        """Wait until gateway events queued by helpers (and for latency) have been sent.
+
+        Only the frames queued so far are waited for, not those that interactions running
+        meanwhile queue: under latency, concurrent invocations go out together.
+        """
         while True:
             if self._pending:
                 await asyncio.gather(*list(self._pending), return_exceptions=True)
-            elif self._writer is not None and not self._writer.done():
-                await asyncio.gather(self._writer, return_exceptions=True)
-            else:
+                continue
+            queued = self._queued
+            while self._sent < queued and self._writer is not None and not self._writer.done():
+                self._sent_one.clear()
+                await self._sent_one.wait()
+            if not self._pending:
                 return
 
     # ------------------------------------------------------------------ world building
@@ -2147,23 +2158,29 @@ class DiscordSimulator:
         due = max(loop.time() + self._delay(), self._outbox_due)
         self._outbox_due = due
         self._outbox.append((due, ws, text))
+        self._queued += 1
         if self._writer is None or self._writer.done():
             self._writer = loop.create_task(self._write_outbox())
 
     async def _write_outbox(self) -> None:
         loop = asyncio.get_running_loop()
-        while self._outbox:
-            due, ws, text = self._outbox[0]
-            wait = due - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            self._outbox.popleft()
-            if ws.closed or ws is not self._ws:
-                continue  # kept in the event log for a RESUME
-            try:
-                await ws.send_str(text)
-            except (ConnectionResetError, RuntimeError):
-                log.debug("gateway send failed; event kept for replay")
+        try:
+            while self._outbox:
+                due, ws, text = self._outbox[0]
+                wait = due - loop.time()
+                if wait > 0:
+                    await asyncio.sleep(wait)
+                self._outbox.popleft()
+                # a frame for a closed connection stays in the event log for a RESUME
+                if not ws.closed and ws is self._ws:
+                    try:
+                        await ws.send_str(text)
+                    except (ConnectionResetError, RuntimeError):
+                        log.debug("gateway send failed; event kept for replay")
+                self._sent += 1
+                self._sent_one.set()
+        finally:
+            self._sent_one.set()
 
     async def drop_gateway(
         self,
