@@ -138,9 +138,11 @@ async def test_delete_removes_every_feature_s_data_here_and_nothing_elsewhere(
     assert "`#1` **Bob** — 1 section ← you" in board.text
     cog: Any = bot.get_cog("Progress")
     assert await cog.repo.counter_problems() == []
-    assert exported(await sim.invoke(world.guild, world.alice, "privacy export", {}))[
-        "features"
-    ] == {"Progress": {"member": None, "completions": []}, "PaperClub": {"votes": []}}
+    data = exported(await sim.invoke(world.guild, world.alice, "privacy export", {}))
+    assert data["features"] == {
+        "Progress": {"member": None, "completions": []},
+        "PaperClub": {"votes": []},
+    }
 
     again = await delete_confirmed(sim, world.guild, world.alice)
     assert again.message is not None and again.message.content.startswith("Deleted 0 records.")
@@ -219,9 +221,8 @@ async def test_without_leaderboards_hide_says_so_and_export_holds_nothing(
     res = await sim.invoke(world.guild, world.alice, "privacy hide", {})
     assert res.ephemeral
     assert res.content.startswith("StudyBot's leaderboards aren't running in this bot")
-    assert exported(await sim.invoke(world.guild, world.alice, "privacy export", {}))[
-        "features"
-    ] == {}
+    data = exported(await sim.invoke(world.guild, world.alice, "privacy export", {}))
+    assert data["features"] == {}
     assert progress_rows(settings.database, world.guild.id, world.alice.id) == 0
 
 
