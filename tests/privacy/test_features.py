@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from datetime import timedelta
 
@@ -119,3 +120,33 @@ async def test_kaggle_exports_and_forgets_who_set_a_subscription_up(
     with sqlite3.connect(settings.database) as conn:
         rows = conn.execute("SELECT channel_id, category, subscribed_by FROM kaggle_subscriptions")
         assert rows.fetchall() == [(world.kaggle.id, "all", None)]
+
+
+async def test_scrubbing_an_unconfirmed_post_keeps_it_exactly_once(
+    harness: BotHarness, world: World, sim: DiscordSimulator, clock: FakeClock, settings: Settings
+) -> None:
+    bot = await harness.start()
+    await schedule_posts(sim, world.guild, world.admin, world.papers)
+    await sim.invoke(world.guild, world.alice, "paper suggest", {"paper": "1706.03762"})
+    # Every attempt of this run is created and then answered 503: the post is unconfirmed.
+    sim.fail("POST", f"^/channels/{world.papers.id}/messages$", 503, times=3, when="after")
+    clock.set(DUE)
+    assert (await paper_club(bot).run_due()).posted == 0
+    assert len(bot_posts(sim, world.papers)) == 1
+    [row] = await bot.outbox.posts("paper")
+    assert row.status == "pending"
+
+    await delete_confirmed(sim, world.guild, world.alice)
+    [stored] = outbox_payloads(settings)
+    assert f"<@{world.alice.id}>" not in stored
+
+    # Past Discord's nonce window the post is looked for in the channel, and found.
+    sim.nonce_window = 0.5
+    bot.outbox.nonce_window = timedelta(seconds=0.5)
+    await asyncio.sleep(1.1)
+    clock.advance(timedelta(minutes=2))
+    await bot.agenda.run_now()
+    assert bot.outbox.found == 1
+    assert len(bot_posts(sim, world.papers)) == 1
+    [row] = await bot.outbox.posts("paper")
+    assert row.status == "done"

@@ -105,3 +105,29 @@ async def test_hiding_reaches_the_listings_and_says_whether_anything_changed() -
     assert scores.hidden == {(1, 10)}
     assert await registry.set_hidden(1, 10, "Alice", False, NOW) is True
     assert scores.hidden == set()
+
+
+class FlakyBadges(Badges):
+    """A feature whose first delete fails."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failures = 1
+
+    async def delete_member(self, guild_id: int, user_id: int) -> int:
+        if self.failures:
+            self.failures -= 1
+            raise RuntimeError("database is locked")
+        return await super().delete_member(guild_id, user_id)
+
+
+async def test_a_delete_cut_short_by_an_error_is_finished_by_the_next() -> None:
+    registry = MemberDataRegistry()
+    scores, badges = Scores(), FlakyBadges()
+    registry.register("Scores", scores)
+    registry.register("Badges", badges)
+    with pytest.raises(RuntimeError):
+        await registry.delete(1, 10)
+    assert (1, 10) not in scores.rows and (1, 10) in badges.rows
+    assert await registry.delete(1, 10) == 1
+    assert await registry.export(1, 10) == {"Scores": {"score": None}, "Badges": {"score": None}}
