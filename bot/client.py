@@ -18,6 +18,7 @@ from bot.clock import Clock, system_clock
 from bot.database import Database
 from bot.errors import StudyTree
 from bot.outbox import Outbox
+from bot.personal import MemberDataRegistry
 from bot.ratelimit import RateBudget
 from bot.scheduler import Agenda, make_scheduler
 from bot.settings import Settings
@@ -34,6 +35,7 @@ DEFAULT_COGS: tuple[str, ...] = (
     "cogs.progress",
     "cogs.papers",
     "cogs.kaggle",
+    "cogs.privacy",
     "cogs.admin",
 )
 
@@ -122,6 +124,8 @@ class StudyBot(commands.Bot):
         self.agenda = Agenda(self.scheduler, clock)
         #: Every scheduled post goes out through it, exactly once.
         self.outbox = Outbox(self)
+        #: Every feature that stores member data registers it here (/privacy reaches them).
+        self.member_data = MemberDataRegistry()
         self._cog_names = tuple(cogs)
         self._extra_cogs = tuple(extra_cogs)
         self._http_session: aiohttp.ClientSession | None = None

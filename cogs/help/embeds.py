@@ -79,8 +79,8 @@ def walk_commands(
 def help_embeds(lines: Iterable[CommandLine]) -> list[discord.Embed]:
     """The /help pages: an intro, then one field per feature (split when long)."""
     by_category: dict[str, list[str]] = {}
-    # Within a feature, plain commands come before a group's subcommands (/done before /privacy)
-    # and the admin commands (all under /admin) come last.
+    # Within a feature, plain commands come before a group's subcommands, and the admin
+    # commands (all under /admin) come last.
     for line in sorted(lines, key=lambda line: (line.admin, line.subcommand)):
         marker = " *(admins)*" if line.admin else ""
         by_category.setdefault(line.category, []).append(

@@ -88,10 +88,12 @@ class Kaggle(commands.Cog, name="Kaggle"):
             id=POLL_JOB_ID,
             replace_existing=True,
         )
+        self.bot.member_data.register(self.qualified_name, self.repo)
         self._startup = self._spawn(self._poll_when_ready())
 
     async def cog_unload(self) -> None:
-        """Remove the job and stop work in flight."""
+        """Remove the job, stop work in flight and leave the member data registry."""
+        self.bot.member_data.unregister(self.qualified_name)
         if self.bot.scheduler.get_job(POLL_JOB_ID) is not None:
             self.bot.scheduler.remove_job(POLL_JOB_ID)
         current = asyncio.current_task()
@@ -199,27 +201,6 @@ class Kaggle(commands.Cog, name="Kaggle"):
             return embeds.list_page(rows, titles, note, now, page=page, total=total)
 
         return Paginator(owner_id, embeds.page_count(total), render)
-
-    # ------------------------------------------------------------------------------ privacy
-
-    async def export_member_data(self, guild_id: int, user_id: int) -> dict[str, Any]:
-        """The Kaggle subscriptions a member set up in a guild (admin configuration)."""
-        subscriptions = await self.repo.subscriptions_by(guild_id, user_id)
-        return {
-            "kaggle_subscriptions_set_up": [
-                {
-                    "channel_id": str(s.channel_id),
-                    "category": s.category,
-                    "since": s.created_at.isoformat(),
-                    "paused": s.paused,
-                }
-                for s in subscriptions
-            ]
-        }
-
-    async def delete_member_data(self, guild_id: int, user_id: int) -> int:
-        """Forget who set up the guild's subscriptions (they keep running); rows changed."""
-        return await self.repo.forget_subscriber(guild_id, user_id)
 
 
 class KaggleAdmin(AdminSubgroup):

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
+from typing import Any, ClassVar
 
 import aiosqlite
 
@@ -292,7 +293,29 @@ class KaggleRepo:
         )
         return [Subscription.from_row(row) for row in rows]
 
-    async def forget_subscriber(self, guild_id: int, user_id: int) -> int:
+    # Member data (bot.personal.MemberData): only who set a subscription up names a member.
+    personal_columns: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "kaggle_subscriptions": ("subscribed_by",),
+    }
+    personal_summary: ClassVar[str] = (
+        "your name on the Kaggle subscriptions you set up (they keep running)"
+    )
+
+    async def export_member(self, guild_id: int, user_id: int) -> dict[str, Any]:
+        """The Kaggle subscriptions a member set up in a guild, ready for JSON."""
+        return {
+            "kaggle_subscriptions_set_up": [
+                {
+                    "channel_id": str(s.channel_id),
+                    "category": s.category,
+                    "since": s.created_at.isoformat(),
+                    "paused": s.paused,
+                }
+                for s in await self.subscriptions_by(guild_id, user_id)
+            ]
+        }
+
+    async def delete_member(self, guild_id: int, user_id: int) -> int:
         """Drop a member's id from the subscriptions they set up; how many were changed."""
         return await self.db.execute(
             "UPDATE kaggle_subscriptions SET subscribed_by = NULL "

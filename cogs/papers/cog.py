@@ -6,7 +6,6 @@ import asyncio
 import logging
 import math
 from datetime import datetime
-from typing import Any
 
 import discord
 from discord import app_commands
@@ -78,9 +77,11 @@ class PaperClub(commands.Cog, name="PaperClub"):
             log.info("computed the next due time of %d paper schedules", filled)
         self.bot.outbox.register(KIND, self.delivery)
         self.bot.agenda.register(KIND, self.delivery.next_due, self.delivery.run)
+        self.bot.member_data.register(self.qualified_name, self.repo)
 
     async def cog_unload(self) -> None:
-        """Stop taking part in the agenda."""
+        """Stop taking part in the agenda and leave the member data registry."""
+        self.bot.member_data.unregister(self.qualified_name)
         self.bot.agenda.unregister(KIND)
         await self.arxiv.close()
 
@@ -106,14 +107,6 @@ class PaperClub(commands.Cog, name="PaperClub"):
     async def papers_read(self, guild_id: int, user_id: int) -> int:
         """How many papers of the week a member marked read in a server (for /rank)."""
         return await self.repo.papers_read(guild_id, user_id)
-
-    async def export_member_data(self, guild_id: int, user_id: int) -> dict[str, Any]:
-        """A member's suggestions, votes and reads in a server (for /privacy export)."""
-        return await self.repo.export_member(guild_id, user_id)
-
-    async def delete_member_data(self, guild_id: int, user_id: int) -> int:
-        """Delete a member's votes and reads and unlink their suggestions; rows affected."""
-        return await self.repo.delete_member(guild_id, user_id)
 
     # -- member commands ----------------------------------------------------------------------
 

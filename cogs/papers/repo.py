@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
-from typing import Any
+from typing import Any, ClassVar
 
 import aiosqlite
 
@@ -14,7 +14,7 @@ from bot.clock import iso, parse_iso
 from bot.database import Database
 from bot.outbox import NewPost, Outbox
 from cogs.papers.arxiv import ArxivPaper
-from cogs.papers.schedule import next_occurrence, parse_timezone
+from cogs.papers.schedule import WEEKDAYS, next_occurrence, parse_timezone
 from roadmap.reading_list import ReadingPaper
 
 # Claim states: 'claimed' while sending, then 'posted', 'failed' (the channel refused it),
@@ -718,6 +718,19 @@ class PaperRepo:
         )
         return int(value or 0)
 
+    # Member data (bot.personal.MemberData). A post's text also names the member who suggested
+    # its paper ("Suggested by <@id>"): delete_member scrubs it from the outbox as well.
+    personal_columns: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "paper_schedules": ("created_by",),
+        "paper_queue": ("suggested_by",),
+        "paper_votes": ("user_id",),
+        "paper_reads": ("user_id",),
+    }
+    personal_summary: ClassVar[str] = (
+        "your paper votes and reads, and your name on the papers you suggested and the paper "
+        "schedules you set up (the papers and schedules stay)"
+    )
+
     async def export_member(self, guild_id: int, user_id: int) -> dict[str, list[dict[str, Any]]]:
         """Everything the paper club holds about a member in a server."""
         suggestions = await self.db.fetch_all(
@@ -737,6 +750,11 @@ class PaperRepo:
             "SELECT p.title, p.url, p.posted_at, r.read_at FROM paper_reads r "
             "JOIN paper_posts p ON p.id = r.post_id "
             "WHERE r.guild_id = ? AND r.user_id = ? ORDER BY r.read_at, p.id",
+            (guild_id, user_id),
+        )
+        schedules = await self.db.fetch_all(
+            "SELECT channel_id, weekday, at_time, timezone, active_since, paused_at "
+            "FROM paper_schedules WHERE guild_id = ? AND created_by = ? ORDER BY id",
             (guild_id, user_id),
         )
         return {
@@ -762,21 +780,52 @@ class PaperRepo:
                 }
                 for r in reads
             ],
+            "schedules_set_up": [
+                {
+                    "channel_id": str(r["channel_id"]),
+                    "weekday": WEEKDAYS[r["weekday"]],
+                    "time": r["at_time"],
+                    "timezone": r["timezone"],
+                    "since": r["active_since"],
+                    "paused": r["paused_at"] is not None,
+                }
+                for r in schedules
+            ],
         }
 
     async def delete_member(self, guild_id: int, user_id: int) -> int:
-        """Delete a member's votes and reads and unlink their suggestions; rows affected."""
+        """Delete a member's votes and reads, unlink their suggestions and schedules; rows."""
+        mention = f"<@{user_id}>"
         async with self.db.transaction() as conn:
             total = 0
-            for sql in (
-                "DELETE FROM paper_votes WHERE guild_id = ? AND user_id = ?",
-                "DELETE FROM paper_reads WHERE guild_id = ? AND user_id = ?",
+            for sql, params in (
+                ("DELETE FROM paper_votes WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)),
+                ("DELETE FROM paper_reads WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)),
                 # The paper stays in the server's queue (others voted for it); only the link
                 # to the member goes.
-                "UPDATE paper_queue SET suggested_by = NULL "
-                "WHERE guild_id = ? AND suggested_by = ?",
+                (
+                    "UPDATE paper_queue SET suggested_by = NULL "
+                    "WHERE guild_id = ? AND suggested_by = ?",
+                    (guild_id, user_id),
+                ),
+                # The schedule keeps running and names nobody as having set it up. created_by
+                # is NOT NULL (migration 0003), so 0, which is no Discord id, stands for "a
+                # member who deleted their data".
+                (
+                    "UPDATE paper_schedules SET created_by = 0 "
+                    "WHERE guild_id = ? AND created_by = ?",
+                    (guild_id, user_id),
+                ),
+                # The stored text of a post names the suggester the way the post shows a
+                # suggestion whose member is gone. Only the embed's field changes, which is not
+                # what finds an unconfirmed post again, so exactly-once delivery is unaffected.
+                (
+                    "UPDATE outbox SET payload = replace(payload, ?, 'a member') "
+                    "WHERE kind = 'paper' AND guild_id = ? AND instr(payload, ?) > 0",
+                    (mention, guild_id, mention),
+                ),
             ):
-                cursor = await conn.execute(sql, (guild_id, user_id))
+                cursor = await conn.execute(sql, params)
                 total += max(0, cursor.rowcount)
                 await cursor.close()
         return total

@@ -1,4 +1,4 @@
-"""Group progress: /done, /undo, /progress, /rank, /who, /privacy and the ✅ button."""
+"""Group progress: /done, /undo, /progress, /rank, /who and the ✅ button."""
 
 from __future__ import annotations
 

@@ -1,13 +1,11 @@
-"""The Progress cog: /done, /undo, /progress, /rank, /who, /privacy and the ✅ button."""
+"""The Progress cog: /done, /undo, /progress, /rank, /who and the ✅ button."""
 
 from __future__ import annotations
 
 import asyncio
 import io
-import json
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 import discord
 from discord import app_commands
@@ -18,14 +16,13 @@ from bot.checks import require_guild
 from bot.client import StudyBot
 from bot.errors import UserFacingError
 from bot.text import plain
-from bot.ui import ConfirmView, Paginator
+from bot.ui import Paginator
 from cogs.progress import embeds
 from cogs.progress.card import render_card
 from cogs.progress.repo import MemberRecord, ProgressRepo
 from cogs.progress.stats import (
     Period,
     RankFacts,
-    as_utc,
     next_section,
     period_key,
     phase_progress,
@@ -56,11 +53,8 @@ class Progress(commands.Cog, name="Progress"):
 
     * ``await finished_count(guild_id, section_id)`` — how many members finished a section.
       Hidden members are left out, so the number matches the list /who shows.
-    * Member data registry: /privacy export and /privacy delete cover every loaded cog that
-      defines ``async def export_member_data(self, guild_id: int, user_id: int) -> dict``
-      (a JSON-serialisable dict of everything the feature stores about that member in that
-      guild) and/or ``async def delete_member_data(self, guild_id: int, user_id: int) -> int``
-      (delete it all, return how many records were removed). Progress implements both.
+    * Its repository is registered as the feature's member data (``bot.member_data``, for
+      /privacy export and delete) and as the listing /privacy hide and show leave and rejoin.
     * "Papers read" on /rank comes from the PaperClub cog's
       ``async papers_read(guild_id, user_id) -> int`` when that cog is loaded, else 0.
 
@@ -71,22 +65,25 @@ class Progress(commands.Cog, name="Progress"):
 
     help_title = "Group progress"
 
-    privacy = app_commands.Group(
-        name="privacy", description="Leave or rejoin the leaderboards, export or delete your data"
-    )
-
     def __init__(self, bot: StudyBot) -> None:
         self.bot = bot
-        self.repo = ProgressRepo(bot.db, [section.id for section in bot.roadmap.sections])
+        sections = bot.roadmap.sections
+        self.repo = ProgressRepo(
+            bot.db,
+            [section.id for section in sections],
+            titles={section.id: section.title for section in sections},
+        )
 
     async def cog_load(self) -> None:
-        """Bring the counters in line with the roadmap and handle ✅ presses."""
+        """Bring the counters in line with the roadmap, handle ✅ presses, register the data."""
         if await self.repo.ensure_counters():
             log.info("the roadmap's sections changed: progress counters recomputed")
         self.bot.add_dynamic_items(DoneButton)
+        self.bot.member_data.register(self.qualified_name, self.repo, listing=self.repo)
 
     async def cog_unload(self) -> None:
-        """Stop handling ✅ presses."""
+        """Stop handling ✅ presses and leave the member data registry."""
+        self.bot.member_data.unregister(self.qualified_name)
         self.bot.remove_dynamic_items(DoneButton)
 
     # -- shared helpers ---------------------------------------------------------------------
@@ -148,17 +145,6 @@ class Progress(commands.Cog, name="Progress"):
                 "Use `/roadmap` to see the current sections and `/done` to mark one."
             )
         await self._mark(interaction, section)
-
-    async def export_member_data(self, guild_id: int, user_id: int) -> dict[str, Any]:
-        """Everything the progress feature stores about a member in a guild."""
-        record = await self.repo.member(guild_id, user_id)
-        if record is None:
-            return {"member": None, "completions": []}
-        return _export(record, self.repo.counted, self.bot)
-
-    async def delete_member_data(self, guild_id: int, user_id: int) -> int:
-        """Delete everything the progress feature stores about a member in a guild."""
-        return await self.repo.delete_member(guild_id, user_id)
 
     # -- /done /undo ------------------------------------------------------------------------
 
@@ -328,120 +314,3 @@ class Progress(commands.Cog, name="Progress"):
         await self._send_pages(interaction, await render(0), page_count, render, ephemeral=True)
 
     who.autocomplete("section")(_section_choices)
-
-    # -- /privacy ---------------------------------------------------------------------------
-
-    @privacy.command(name="hide", description="Leave the leaderboards and /who (progress is kept)")
-    async def privacy_hide(self, interaction: Interaction) -> None:
-        """Hide the caller from leaderboards, /who and other members' /rank."""
-        guild_id = require_guild(interaction)
-        changed = await self.repo.set_hidden(
-            guild_id, interaction.user.id, interaction.user.display_name, True, self.bot.clock()
-        )
-        if changed:
-            text = (
-                "You're now hidden: the leaderboards, `/who` and other members' `/rank` leave "
-                "you out. Your progress is kept; `/privacy show` brings you back."
-            )
-        else:
-            text = "You're already hidden from the leaderboards. `/privacy show` brings you back."
-        await self._reply(interaction, text)
-
-    @privacy.command(name="show", description="Rejoin the leaderboards and /who")
-    async def privacy_show(self, interaction: Interaction) -> None:
-        """Show the caller on leaderboards again."""
-        guild_id = require_guild(interaction)
-        changed = await self.repo.set_hidden(
-            guild_id, interaction.user.id, interaction.user.display_name, False, self.bot.clock()
-        )
-        if changed:
-            text = "Welcome back: you're on the leaderboards and in `/who` again."
-        else:
-            text = (
-                "You're not hidden: the leaderboards already include you. "
-                "(`/privacy hide` to leave.)"
-            )
-        await self._reply(interaction, text)
-
-    @privacy.command(
-        name="export", description="A JSON file of everything StudyBot holds about you here"
-    )
-    async def privacy_export(self, interaction: Interaction) -> None:
-        """Send the caller a JSON file of their data in this server, from every feature."""
-        guild_id = require_guild(interaction)
-        user_id = interaction.user.id
-        await self._refresh_name(interaction, guild_id)
-        features: dict[str, Any] = {}
-        for cog in list(self.bot.cogs.values()):
-            export = getattr(cog, "export_member_data", None)
-            if callable(export):
-                features[cog.qualified_name] = await export(guild_id, user_id)
-        document = {
-            "format": "studybot-member-export/1",
-            "exported_at": as_utc(self.bot.clock()).isoformat(),
-            "guild_id": str(guild_id),
-            "user_id": str(user_id),
-            "features": features,
-        }
-        data = json.dumps(document, indent=2, ensure_ascii=False, default=str).encode()
-        file = discord.File(io.BytesIO(data), filename=f"studybot-data-{guild_id}-{user_id}.json")
-        await interaction.response.send_message(
-            "Here is everything StudyBot holds about you in this server.",
-            file=file,
-            ephemeral=True,
-            allowed_mentions=NONE,
-        )
-
-    @privacy.command(name="delete", description="Delete everything StudyBot holds about you here")
-    async def privacy_delete(self, interaction: Interaction) -> None:
-        """Ask for confirmation, then delete the caller's data in this server everywhere."""
-        guild_id = require_guild(interaction)
-        user_id = interaction.user.id
-        features = [
-            cog.qualified_name
-            for cog in self.bot.cogs.values()
-            if cog is not self and callable(getattr(cog, "delete_member_data", None))
-        ]
-
-        async def delete(_: discord.Interaction[Any]) -> str:
-            removed = 0
-            for cog in list(self.bot.cogs.values()):
-                erase = getattr(cog, "delete_member_data", None)
-                if callable(erase):
-                    removed += int(await erase(guild_id, user_id))
-            word = "record" if removed == 1 else "records"
-            return (
-                f"Deleted {removed} {word}. StudyBot holds nothing more about you in this server "
-                "(using a command again starts afresh)."
-            )
-
-        view = ConfirmView(user_id, delete, confirm_label="Delete my data")
-        callback = await interaction.response.send_message(
-            embeds.delete_prompt(features), view=view, ephemeral=True, allowed_mentions=NONE
-        )
-        if isinstance(callback.resource, discord.InteractionMessage):
-            view.message = callback.resource
-
-
-def _export(record: MemberRecord, counted: frozenset[str], bot: StudyBot) -> dict[str, Any]:
-    """A member record as JSON-ready data."""
-    completions = []
-    for completion in record.completions:
-        section = bot.roadmap.section(completion.section_id)
-        completions.append(
-            {
-                "section_id": completion.section_id,
-                "title": section.title if section else None,
-                "done_at": completion.done_at.isoformat(),
-                "counts": completion.section_id in counted,
-            }
-        )
-    return {
-        "member": {
-            "display_name": record.display_name,
-            "hidden": record.hidden,
-            "first_seen": record.first_seen.isoformat(),
-            "updated_at": record.updated_at.isoformat(),
-        },
-        "completions": completions,
-    }

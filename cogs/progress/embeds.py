@@ -201,13 +201,3 @@ def who_embed(
     footer.append(f"{total:,} member{'s' if total != 1 else ''} · most recent first")
     embed.set_footer(text=" · ".join(footer))
     return embed
-
-
-def delete_prompt(features: Sequence[str]) -> str:
-    """The warning shown before /privacy delete; `features` are the other features' names."""
-    others = f", and your data in {', '.join(features)}" if features else ""
-    return (
-        "This deletes **everything StudyBot holds about you in this server**: your finished "
-        f"sections and your leaderboard entries{others}. It can't be undone. "
-        "Want a copy first? Use `/privacy export`."
-    )

@@ -24,9 +24,10 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any, ClassVar
 
 import aiosqlite
 
@@ -261,12 +262,29 @@ def clean_name(name: str) -> str:
 
 
 class ProgressRepo:
-    """Progress storage for every guild; `section_ids` are the sections that count."""
+    """Progress storage for every guild; `section_ids` are the sections that count.
 
-    def __init__(self, db: Database, section_ids: Sequence[str]) -> None:
+    `titles` (section id → title) only label the sections in a member's export.
+    """
+
+    #: Member data (bot.personal.MemberData): the counters' other tables name nobody.
+    personal_columns: ClassVar[Mapping[str, tuple[str, ...]]] = {
+        "progress_members": ("user_id",),
+        "progress_completions": ("user_id",),
+        "progress_points": ("user_id",),
+    }
+    personal_summary: ClassVar[str] = "your finished sections and your leaderboard entries"
+
+    def __init__(
+        self,
+        db: Database,
+        section_ids: Sequence[str],
+        titles: Mapping[str, str] | None = None,
+    ) -> None:
         self.db = db
         self.section_ids = list(section_ids)
         self.counted = frozenset(section_ids)
+        self.titles = dict(titles or {})
         self._names: dict[tuple[int, int], str] = {}
         self._done_queue = GroupCommit(self.mark_done_many, BATCH_LIMIT)
 
@@ -660,8 +678,34 @@ class ProgressRepo:
             )
         return True
 
+    async def export_member(self, guild_id: int, user_id: int) -> dict[str, Any]:
+        """A member's record and finished sections in a guild, ready for JSON."""
+        record = await self.member(guild_id, user_id)
+        if record is None:
+            return {"member": None, "completions": []}
+        return {
+            "member": {
+                "display_name": record.display_name,
+                "hidden": record.hidden,
+                "first_seen": record.first_seen.isoformat(),
+                "updated_at": record.updated_at.isoformat(),
+            },
+            "completions": [
+                {
+                    "section_id": completion.section_id,
+                    "title": self.titles.get(completion.section_id),
+                    "done_at": completion.done_at.isoformat(),
+                    "counts": completion.section_id in self.counted,
+                }
+                for completion in record.completions
+            ],
+        }
+
     async def delete_member(self, guild_id: int, user_id: int) -> int:
-        """Delete everything stored about a member in a guild; returns the rows removed."""
+        """Delete everything stored about a member in a guild; returns the rows removed.
+
+        Their points go with them (a trigger), so no table of progress names them after this.
+        """
         async with self.db.transaction() as conn:
             count = await conn.execute_fetchall(
                 "SELECT COUNT(*) FROM progress_completions WHERE guild_id = ? AND user_id = ?",

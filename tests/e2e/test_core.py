@@ -62,9 +62,9 @@ async def test_help_lists_every_registered_command(
     for command in sim.global_commands:
         assert f"/{command['name']}" in res.text
     fields = {f["name"]: f["value"] for e in res.embeds for f in e.get("fields", [])}
-    assert {"Roadmap lookup", "Group progress", "Weekly paper club", "Kaggle challenges"} <= set(
-        fields
-    )
+    assert {
+        "Roadmap lookup", "Group progress", "Weekly paper club", "Kaggle challenges", "Your data"
+    } <= set(fields)  # fmt: skip
     paper_usage = "`/admin paper schedule channel weekday time timezone [role]`"
     assert paper_usage in fields["Weekly paper club"]
     admin_lines = [line for v in fields.values() for line in v.splitlines() if "(admins)" in line]
@@ -72,7 +72,9 @@ async def test_help_lists_every_registered_command(
         "/admin kaggle subscribe", "/admin kaggle unsubscribe", "/admin paper schedule",
         "/admin paper unschedule", "/admin status",
     ]  # fmt: skip
-    assert fields["Group progress"].index("/done") < fields["Group progress"].index("/privacy")
+    privacy = [line.split("`")[1] for line in fields["Your data"].splitlines()]
+    assert privacy == ["/privacy hide", "/privacy show", "/privacy export", "/privacy delete"]
+    assert "/privacy" not in fields["Group progress"]
 
 
 async def test_user_error_is_ephemeral_and_not_logged(

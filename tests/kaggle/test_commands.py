@@ -277,20 +277,3 @@ async def test_list_shows_active_competitions_with_sections_paginated(
     second = page2.message.embeds[0]
     assert second["footer"]["text"] == "Page 2 of 2 · 7 open"
     assert "Already Over" not in res.text + str(second)
-
-
-async def test_member_data_covers_the_subscriptions_an_admin_set_up(
-    kaggle_harness: BotHarness, world: World, sim: DiscordSimulator
-) -> None:
-    _, cog = await start(kaggle_harness)
-    await sim.invoke(world.guild, world.admin, "admin kaggle subscribe", {"channel": world.kaggle})
-    exported = await cog.export_member_data(world.guild.id, world.admin.id)
-    assert exported["kaggle_subscriptions_set_up"][0]["channel_id"] == str(world.kaggle.id)
-    assert await cog.export_member_data(world.guild.id, world.alice.id) == {
-        "kaggle_subscriptions_set_up": []
-    }
-    assert await cog.delete_member_data(world.guild.id, world.admin.id) == 1
-    assert await cog.export_member_data(world.guild.id, world.admin.id) == {
-        "kaggle_subscriptions_set_up": []
-    }
-    assert await subscriptions(kaggle_harness, world.guild.id) == [(world.kaggle.id, "all")]

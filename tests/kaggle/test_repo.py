@@ -185,11 +185,13 @@ async def test_status_tracks_failures_and_refused_credentials(repo: KaggleRepo) 
     assert (await repo.status()).failing
 
 
-async def test_member_data_export_and_forget(repo: KaggleRepo) -> None:
+async def test_member_data_export_and_delete(repo: KaggleRepo) -> None:
     await repo.subscribe(GUILD, CHANNEL, "all", ADMIN, NOW)
     await repo.subscribe(GUILD + 1, CHANNEL + 1, "all", ADMIN, NOW)
     assert [s.channel_id for s in await repo.subscriptions_by(GUILD, ADMIN)] == [CHANNEL]
-    assert await repo.forget_subscriber(GUILD, ADMIN) == 1
+    exported = await repo.export_member(GUILD, ADMIN)
+    assert [s["channel_id"] for s in exported["kaggle_subscriptions_set_up"]] == [str(CHANNEL)]
+    assert await repo.delete_member(GUILD, ADMIN) == 1
     assert await repo.subscriptions_by(GUILD, ADMIN) == []
     assert [s.channel_id for s in await repo.subscriptions_by(GUILD + 1, ADMIN)] == [CHANNEL + 1]
     assert len(await repo.active_subscriptions()) == 2

@@ -10,12 +10,12 @@ import pytest
 
 from tests.conftest import BotHarness, TestStudyBot
 
-PROGRESS_COGS: Sequence[str] = ("cogs.help", "cogs.progress")
+PROGRESS_COGS: Sequence[str] = ("cogs.help", "cogs.progress", "cogs.privacy")
 
 
 @pytest.fixture
 async def progress_bot(harness: BotHarness) -> TestStudyBot:
-    """The real bot with only the features these tests need (help and progress)."""
+    """The real bot with only the features these tests need (help, progress, privacy)."""
     harness.cogs = PROGRESS_COGS
     return await harness.start()
 
