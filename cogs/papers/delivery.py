@@ -191,7 +191,8 @@ class PaperDelivery:
             return
         claim = await self.repo.claim_by_id(post.ref, self.reading_list)
         schedule = claim.schedule if claim is not None else None
-        created_by = schedule.created_by if schedule is not None else None
+        # 0 marks an admin who deleted their data: nobody to DM then.
+        created_by = (schedule.created_by or None) if schedule is not None else None
         if reason in ("gone", "forbidden") and schedule is not None:
             template = PAUSED_404 if reason == "gone" else PAUSED_403
             why = template.format(channel=post.channel_id)
