@@ -69,9 +69,23 @@ async def test_rate_limit_buckets_are_swept_once_per_doubling() -> None:
         original()
 
     http._try_clear_expired_ratelimits = counting  # type: ignore[method-assign]
-    amortize_ratelimit_sweep(http)
+    assert amortize_ratelimit_sweep(http) is True
     for n in range(5000):
         http.get_ratelimit(f"POST /channels/{n}/messages")
     # discord.py alone would scan every bucket for each of the last 4,744 new ones.
     assert sweeps == 5  # at 256, 512, 1024, 2048 and 4096 buckets
     assert len(http._buckets) == 5000  # all still active: none dropped
+
+
+async def test_the_sweep_patch_is_installed_only_on_the_discord_py_it_was_measured_on() -> None:
+    assert discord.__version__.startswith("2.7.")  # the release pinned in pyproject.toml
+    http = discord.http.HTTPClient(asyncio.get_running_loop())
+    assert amortize_ratelimit_sweep(http, version="2.8.0") is False
+    assert "_try_clear_expired_ratelimits" not in vars(http)  # discord.py's own method stays
+
+    class OtherClient:
+        """An HTTP client without discord.py 2.7's private bucket sweep."""
+
+    other = OtherClient()
+    assert amortize_ratelimit_sweep(other) is False  # type: ignore[arg-type]
+    assert vars(other) == {}
