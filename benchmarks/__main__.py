@@ -46,6 +46,8 @@ def machine() -> str:
 def _fmt(value: float | None, unit: str) -> str:
     if value is None:
         return "—"
+    if float(value).is_integer():
+        return f"{int(value):,} {unit}"
     return f"{value:,.3f} {unit}" if value < 100 else f"{value:,.1f} {unit}"
 
 
@@ -67,6 +69,8 @@ def render(reports: list[tuple[str, Report | None, str]], profile: str, seconds:
         if report is None:
             lines += [f"Not measured: {error}", ""]
             continue
+        if report.about:
+            lines += [report.about, ""]
         lines += [
             "| figure | value | baseline (same run) | ratio | goal | met |",
             "|---|---|---|---|---|---|",

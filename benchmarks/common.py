@@ -69,6 +69,8 @@ class Report:
 
     title: str
     figures: list[Figure] = field(default_factory=list)
+    #: A paragraph for RESULTS.md under the command: how the figures are made, where to read more.
+    about: str = ""
 
     def add(self, figure: Figure) -> Figure:
         """Record and print a figure."""
