@@ -37,8 +37,38 @@ class FakeClock:
         return self.now
 
 
+def db_time(moment: datetime) -> str:
+    """An instant as stored, on both engines: fixed-width ISO-8601 UTC text with microseconds.
+
+    '2026-11-24T12:00:00.000000+00:00': every stored time has the same width, so text order is
+    time order (indexes, `<` and `MAX` work on the text), and a copy between engines moves it
+    unchanged.
+    """
+    if moment.tzinfo is None:
+        raise ValueError("naive datetime")
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def parse_db_time(text: str) -> datetime:
+    """An instant read back from the database, aware and in UTC."""
+    moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        raise ValueError(f"stored time without a zone: {text!r}")
+    return moment.astimezone(UTC)
+
+
+def db_time_or_none(moment: datetime | None) -> str | None:
+    """`db_time` of an optional instant."""
+    return None if moment is None else db_time(moment)
+
+
+def parse_db_time_or_none(text: str | None) -> datetime | None:
+    """`parse_db_time` of an optional stored value."""
+    return None if text is None else parse_db_time(str(text))
+
+
 def iso(moment: datetime) -> str:
-    """An aware datetime as fixed-width ISO-8601 UTC text (sorts like the instants)."""
+    """An aware datetime as ISO-8601 UTC text to the second (the paper club's old encoding)."""
     if moment.tzinfo is None:
         raise ValueError("naive datetime")
     return moment.astimezone(UTC).isoformat(timespec="seconds")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -33,7 +34,10 @@ class Settings(BaseSettings):
     )
 
     discord_token: SecretStr | None = Field(None, validation_alias=_env("DISCORD_TOKEN"))
-    database: Path = Field(Path("data/studybot.db"), validation_alias=_env("STUDYBOT_DATABASE"))
+    #: An SQLite file (a `Path`) or a PostgreSQL URL (a `str`); `bot.database` picks the engine.
+    database: Path | str = Field(
+        Path("data/studybot.db"), validation_alias=_env("STUDYBOT_DATABASE")
+    )
     roadmap: Path | None = Field(None, validation_alias=_env("STUDYBOT_ROADMAP"))
     dev_guild: int | None = Field(None, validation_alias=_env("STUDYBOT_DEV_GUILD"), gt=0)
     log_level: LogLevel = Field("INFO", validation_alias=_env("STUDYBOT_LOG_LEVEL"))
@@ -66,6 +70,33 @@ class Settings(BaseSettings):
     def _upper_level(cls, value: object) -> object:
         """Accept log levels in any case."""
         return value.upper() if isinstance(value, str) else value
+
+    @field_validator("database", mode="before")
+    @classmethod
+    def _database(cls, value: object) -> object:
+        """An SQLite path, or a postgresql:// URL with a host and a database name."""
+        if isinstance(value, str) and "://" in value:
+            scheme = value.split("://", 1)[0].lower()
+            if scheme not in ("postgresql", "postgres"):
+                raise ValueError(
+                    f"{scheme}:// is not supported: use an SQLite file path or a "
+                    "postgresql://user:password@host:port/dbname URL"
+                )
+            try:
+                parts = urlsplit(value)
+                parts.port  # noqa: B018 - reading it validates it
+            except ValueError:
+                raise ValueError("the PostgreSQL URL cannot be read") from None
+            if not parts.hostname and "host=" not in parts.query:
+                raise ValueError("the PostgreSQL URL needs a host (postgresql://user@host/db)")
+            if not parts.path.strip("/"):
+                raise ValueError("the PostgreSQL URL needs a database name (…/dbname)")
+            return value
+        if isinstance(value, str):
+            if not value.strip():
+                raise ValueError("must be an SQLite file path or a postgresql:// URL")
+            return Path(value)
+        return value
 
     @field_validator("discord_api_base", "discord_gateway_url", "kaggle_api_base", "arxiv_api_base")
     @classmethod

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,6 +17,7 @@ from pydantic import SecretStr
 from bot.client import DEFAULT_COGS, StudyBot
 from bot.clock import FakeClock
 from bot.settings import Settings
+from tests.engines import ENABLE_HINT, PostgresServer, Target
 from tests.fakes.arxiv import FakeArxiv
 from tests.profile import LONG
 from tests.simulator import DiscordSimulator, SimChannel, SimGuild, SimUser, use_simulator
@@ -24,14 +25,67 @@ from tests.simulator import DiscordSimulator, SimChannel, SimGuild, SimUser, use
 TOKEN = "sim-token"
 
 
+def _engine_of(item: pytest.Item) -> str | None:
+    callspec = getattr(item, "callspec", None)
+    return None if callspec is None else callspec.params.get("engine")
+
+
+def _left_out(item: pytest.Item) -> bool:
+    if not LONG and item.get_closest_marker("slow"):
+        return True
+    engine = _engine_of(item)
+    if engine == "postgresql" and item.get_closest_marker("sqlite_only"):
+        return True
+    return engine == "sqlite" and item.get_closest_marker("postgres_only") is not None
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Leave the `slow` tests to the long profile (STUDYBOT_TEST_PROFILE=long)."""
-    if LONG:
+    """Leave `slow` tests to the long profile, and each engine's own tests to that engine."""
+    left_out = [item for item in items if _left_out(item)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not _left_out(item)]
+
+
+_postgres: dict[str, PostgresServer | None] = {}
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say in one line how to run the PostgreSQL half when it was skipped."""
+    if "server" in _postgres and _postgres["server"] is None:
+        terminalreporter.write_line(ENABLE_HINT)
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer | None]:
+    """This run's own database on a PostgreSQL server, or None when there is none."""
+    server = PostgresServer.start()
+    _postgres["server"] = server
+    yield server
+    if server is not None:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def engine(request: pytest.FixtureRequest) -> str:
+    """The storage engine under test: every database test runs on both."""
+    if request.param == "postgresql" and request.getfixturevalue("postgres_server") is None:
+        pytest.skip(ENABLE_HINT)
+    return str(request.param)
+
+
+@pytest.fixture
+def database_target(
+    engine: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Target]:
+    """A fresh, empty database on the engine under test: a file, or a PostgreSQL schema."""
+    if engine == "sqlite":
+        yield tmp_path / "studybot.db"
         return
-    slow = [item for item in items if item.get_closest_marker("slow")]
-    if slow:
-        config.hook.pytest_deselected(items=slow)
-        items[:] = [item for item in items if not item.get_closest_marker("slow")]
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.new_schema()
+    yield url
+    server.drop_schema(url)
 
 
 START = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
@@ -176,7 +230,7 @@ async def fake_arxiv() -> AsyncIterator[FakeArxiv]:
 
 
 @pytest.fixture
-def settings(tmp_path: Path, sim: DiscordSimulator, fake_arxiv: FakeArxiv) -> Settings:
+def settings(database_target: Target, sim: DiscordSimulator, fake_arxiv: FakeArxiv) -> Settings:
     """Settings pointing every outside service at local fakes; no .env is read.
 
     The local fake arXiv needs none of the real one's 3-second spacing between requests.
@@ -184,7 +238,7 @@ def settings(tmp_path: Path, sim: DiscordSimulator, fake_arxiv: FakeArxiv) -> Se
     return Settings(
         _env_file=None,  # type: ignore[call-arg]
         discord_token=SecretStr(TOKEN),
-        database=tmp_path / "studybot.db",
+        database=database_target,
         discord_api_base=sim.api_base,
         discord_gateway_url=sim.gateway_url,
         arxiv_api_base=fake_arxiv.base_url,
