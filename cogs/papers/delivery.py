@@ -124,7 +124,7 @@ class PaperDelivery:
         following = next_occurrence(occurrence, schedule.weekday, schedule.at, tz)
         give_up_at = occurrence + DEFAULT_GRACE
         if now >= give_up_at:
-            if await self.repo.skip_occurrence(schedule.id, occurrence, now, following):
+            if await self.repo.skip_occurrence(schedule, occurrence, now, following):
                 log.info("skipped the paper post of schedule %s due %s", schedule.id, occurrence)
             return Outcome.SKIPPED
         late = now - occurrence >= ON_TIME_WINDOW
