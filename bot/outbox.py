@@ -345,16 +345,16 @@ class Outbox:
     async def _free_dead_leases(self) -> int:
         """Give back the leases of processes on this machine that died; returns how many."""
         rows = await self.db.fetch_all(
-            "SELECT DISTINCT lease_owner FROM outbox "
-            "WHERE lease_owner IS NOT NULL AND status IN ('pending', 'sent')"
+            "SELECT DISTINCT lease_holder FROM outbox "
+            "WHERE lease_holder IS NOT NULL AND status IN ('pending', 'sent')"
         )
         freed = 0
         for row in rows:
             owner = str(row[0])
             if owner != self.owner and _owner_is_dead(owner):
                 count = await self.db.execute(
-                    "UPDATE outbox SET lease_owner = NULL, lease_until = NULL "
-                    "WHERE lease_owner = ?",
+                    "UPDATE outbox SET lease_holder = NULL, lease_until = NULL "
+                    "WHERE lease_holder = ?",
                     (owner,),
                 )
                 log.info("took back %d outbox posts from %s, which is gone", count, owner)
@@ -364,18 +364,22 @@ class Outbox:
     async def take(self, moment: datetime, limit: int = LEASE_BATCH) -> list[Post]:
         """Lease up to `limit` rows due at `moment` that nobody holds; oldest first.
 
-        One UPDATE decides: the outer conditions are checked again on the row as it is when
-        the UPDATE reaches it, so of two processes taking at once only one gets a row.
+        One statement decides: the UPDATE checks the conditions again on each row as it is
+        when it gets there, so of two processes taking at once only one gets a row. (The rows
+        are chosen in a CTE: PostgreSQL evaluates one with `FOR UPDATE` once, which keeps its
+        LIMIT; an `IN (subquery)` may be rescanned.)
         """
         wall = datetime.now(UTC)
         now, until = db_time(wall), db_time(wall + self.lease)
         free = "(lease_until IS NULL OR lease_until <= ?)"
         rows = await self.db.fetch_all(
-            "UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE id IN ("
-            f"SELECT id FROM outbox WHERE status IN ('pending', 'sent') AND {free} "
-            "AND next_attempt_at <= ? ORDER BY next_attempt_at, id LIMIT ?"
-            f"{self._skip_locked}) AND status IN ('pending', 'sent') AND {free} RETURNING *",
-            (self.owner, until, now, db_time(moment), limit, now),
+            "WITH due AS (SELECT id FROM outbox "
+            f"WHERE status IN ('pending', 'sent') AND {free} AND next_attempt_at <= ? "
+            f"ORDER BY next_attempt_at, id LIMIT ?{self._skip_locked}) "
+            "UPDATE outbox SET lease_holder = ?, lease_until = ? "
+            f"WHERE id IN (SELECT id FROM due) AND status IN ('pending', 'sent') AND {free} "
+            "RETURNING *",
+            (now, db_time(moment), limit, self.owner, until, now),
         )
         posts = [Post.from_row(row) for row in rows]
         posts.sort(key=lambda post: (post.next_attempt_at, post.id))
@@ -387,7 +391,7 @@ class Outbox:
             await asyncio.sleep(self.lease_renew_seconds)
             try:
                 await self.db.execute(
-                    "UPDATE outbox SET lease_until = ? WHERE lease_owner = ?",
+                    "UPDATE outbox SET lease_until = ? WHERE lease_holder = ?",
                     (db_time(datetime.now(UTC) + self.lease), self.owner),
                 )
             except Exception:
@@ -395,7 +399,7 @@ class Outbox:
 
     async def _release_leases(self) -> None:
         await self.db.execute(
-            "UPDATE outbox SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = ?",
+            "UPDATE outbox SET lease_holder = NULL, lease_until = NULL WHERE lease_holder = ?",
             (self.owner,),
         )
 
@@ -514,7 +518,7 @@ class Outbox:
         # Only while this process holds the row: one whose lease ran out writes nothing.
         columns = ", ".join(f"{name} = ?" for name in values)
         await self.db.execute(
-            f"UPDATE outbox SET {columns} WHERE id = ? AND lease_owner = ?",
+            f"UPDATE outbox SET {columns} WHERE id = ? AND lease_holder = ?",
             (*values.values(), post_id, self.owner),
         )
 
@@ -580,7 +584,7 @@ class Outbox:
             await self.db.execute(
                 "UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ?, "
                 "first_attempt_at = COALESCE(first_attempt_at, ?) "
-                "WHERE id = ? AND lease_owner = ?",
+                "WHERE id = ? AND lease_holder = ?",
                 (db_time(now), db_time(now), post.id, self.owner),
             )
             try:

@@ -4,7 +4,7 @@
 -- 'failed' is unconfirmed and is settled at start-up and after every run. Written in its final
 -- form: times are fixed-width ISO-8601 UTC text with microseconds (bot.clock.db_time).
 --
--- A process sends a row only while it holds the row's lease (`lease_owner`, `lease_until`,
+-- A process sends a row only while it holds the row's lease (`lease_holder`, `lease_until`,
 -- taken by one UPDATE and renewed while the post is in flight): two processes never send the
 -- same row at once, and a lease left by a process that died runs out by itself.
 
@@ -29,7 +29,7 @@ CREATE TABLE outbox (
     message_id       BIGINT,
     thread_id        BIGINT,
     error            TEXT,
-    lease_owner      TEXT,                      -- the process sending it now
+    lease_holder     TEXT,                      -- the process sending it now
     lease_until      TEXT
 );
 

@@ -87,5 +87,5 @@ CREATE UNIQUE INDEX paper_posts_once_by_arxiv ON paper_posts (guild_id, arxiv_id
 
 -- A process sends an outbox row only while it holds the row's lease (taken by one UPDATE,
 -- renewed while the post is in flight): two processes never send the same row at once.
-ALTER TABLE outbox ADD COLUMN lease_owner TEXT;
+ALTER TABLE outbox ADD COLUMN lease_holder TEXT;
 ALTER TABLE outbox ADD COLUMN lease_until TEXT;

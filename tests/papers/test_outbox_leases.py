@@ -53,7 +53,7 @@ def lease(target: Target, post_id: int, owner: str, until: datetime) -> None:
     """Leave a row leased the way a process that stopped would."""
     query(
         target,
-        "UPDATE outbox SET lease_owner = ?, lease_until = ? WHERE id = ?",
+        "UPDATE outbox SET lease_holder = ?, lease_until = ? WHERE id = ?",
         (owner, db_time(until), post_id),
     )
 
@@ -76,7 +76,7 @@ async def test_a_lease_left_by_a_dead_process_here_is_taken_back_at_once(
     assert await outbox.next_due() == DUE
     [taken] = await outbox.take(DUE)
     assert taken.id == post_id
-    assert query(database_target, "SELECT lease_owner FROM outbox") == [(outbox.owner,)]
+    assert query(database_target, "SELECT lease_holder FROM outbox") == [(outbox.owner,)]
 
 
 async def test_a_lease_held_elsewhere_is_respected_until_it_runs_out(

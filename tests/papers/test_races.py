@@ -321,7 +321,7 @@ async def test_two_processes_never_take_the_same_outbox_row(
     assert not set(taken[0]) & set(taken[1])
     assert len(taken[0]) + len(taken[1]) == total
     owners = dict(
-        query(database_target, "SELECT lease_owner, COUNT(*) FROM outbox GROUP BY lease_owner")
+        query(database_target, "SELECT lease_holder, COUNT(*) FROM outbox GROUP BY lease_holder")
     )
     expected = {first.owner: len(taken[0]), second.owner: len(taken[1])}
     assert owners == {owner: count for owner, count in expected.items() if count}
