@@ -216,6 +216,12 @@ _POST_SELECT = """
 _HAD = "status IN ('sending', 'posted')"
 
 
+def _exported(stored: str | None) -> str | None:
+    """A stored time as the member export shows times: ISO-8601 UTC to the second."""
+    moment = parse_db_time_or_none(stored)
+    return None if moment is None else moment.isoformat(timespec="seconds")
+
+
 class PaperRepo:
     """Typed, parameterised access to the paper club's tables, on either storage engine.
 
@@ -845,21 +851,25 @@ class PaperRepo:
                 {
                     "arxiv_id": r["arxiv_id"],
                     "title": r["title"],
-                    "suggested_at": r["suggested_at"],
-                    "posted_at": r["posted_at"],
+                    "suggested_at": _exported(r["suggested_at"]),
+                    "posted_at": _exported(r["posted_at"]),
                 }
                 for r in suggestions
             ],
             "votes": [
-                {"arxiv_id": r["arxiv_id"], "title": r["title"], "voted_at": r["voted_at"]}
+                {
+                    "arxiv_id": r["arxiv_id"],
+                    "title": r["title"],
+                    "voted_at": _exported(r["voted_at"]),
+                }
                 for r in votes
             ],
             "reads": [
                 {
                     "title": r["title"],
                     "url": r["url"],
-                    "posted_at": r["posted_at"],
-                    "read_at": r["read_at"],
+                    "posted_at": _exported(r["posted_at"]),
+                    "read_at": _exported(r["read_at"]),
                 }
                 for r in reads
             ],
@@ -869,7 +879,7 @@ class PaperRepo:
                     "weekday": WEEKDAYS[r["weekday"]],
                     "time": r["at_time"],
                     "timezone": r["timezone"],
-                    "since": r["active_since"],
+                    "since": _exported(r["active_since"]),
                     "paused": r["paused_at"] is not None,
                 }
                 for r in schedules
