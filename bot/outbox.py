@@ -210,26 +210,26 @@ def _refusal(exc: discord.HTTPException) -> _Refused:
     return _Refused("invalid", f"Discord refused the post: {exc.status} {exc.text[:200]}")
 
 
-#: The lease owners of the Outboxes alive in this process (an Outbox that drained, or was
+#: The lease holders of the Outboxes alive in this process (an Outbox that drained, or was
 #: collected, is gone from it: its leases may be taken back at once).
-_LIVE_OWNERS: weakref.WeakValueDictionary[str, Outbox] = weakref.WeakValueDictionary()
+_LIVE_HOLDERS: weakref.WeakValueDictionary[str, Outbox] = weakref.WeakValueDictionary()
 _HOST = socket.gethostname()
 
 
-def _owner_is_dead(owner: str) -> bool:
-    """Whether a lease owner is a process on this machine that no longer runs.
+def _holder_is_gone(holder: str) -> bool:
+    """Whether a lease holder is a process (or an Outbox) on this machine that is no more.
 
-    An owner is `host:pid:token`. Only this machine's processes can be checked: an owner
+    A holder is `host:pid:token`. Only this machine's processes can be checked: a holder
     elsewhere is taken to be alive, and its leases run out by themselves.
     """
-    parts = owner.rsplit(":", 2)
+    parts = holder.rsplit(":", 2)
     if len(parts) != 3 or not parts[1].isdigit():
         return False
     host, pid = parts[0], int(parts[1])
     if host != _HOST:
         return False
     if pid == os.getpid():
-        return owner not in _LIVE_OWNERS
+        return holder not in _LIVE_HOLDERS
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -252,9 +252,9 @@ class Outbox:
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._closing = False
         self._recovered = False
-        #: Who holds a lease: this machine, this process, this Outbox.
-        self.owner = f"{_HOST}:{os.getpid()}:{secrets.token_hex(4)}"
-        _LIVE_OWNERS[self.owner] = self
+        #: Who holds a lease (`lease_holder`): this machine, this process, this Outbox.
+        self.holder = f"{_HOST}:{os.getpid()}:{secrets.token_hex(4)}"
+        _LIVE_HOLDERS[self.holder] = self
         #: A single request that takes longer than this is treated as timed out.
         self.request_timeout = REQUEST_TIMEOUT
         #: How long after its first attempt a post may be resent relying on the nonce.
@@ -324,7 +324,7 @@ class Outbox:
         """When the earliest unconfirmed post should be tried next (after its lease, if any)."""
         if not self._recovered:
             # At start-up, posts a crashed run left leased are due now, not when it runs out.
-            await self._free_dead_leases()
+            await self.free_dead_leases()
             self._recovered = True
         value = await self.db.fetch_value(
             "SELECT MIN(CASE WHEN lease_until IS NOT NULL AND lease_until > next_attempt_at "
@@ -342,7 +342,7 @@ class Outbox:
 
     # -- leases -------------------------------------------------------------------------------
 
-    async def _free_dead_leases(self) -> int:
+    async def free_dead_leases(self) -> int:
         """Give back the leases of processes on this machine that died; returns how many."""
         rows = await self.db.fetch_all(
             "SELECT DISTINCT lease_holder FROM outbox "
@@ -350,14 +350,14 @@ class Outbox:
         )
         freed = 0
         for row in rows:
-            owner = str(row[0])
-            if owner != self.owner and _owner_is_dead(owner):
+            holder = str(row[0])
+            if holder != self.holder and _holder_is_gone(holder):
                 count = await self.db.execute(
                     "UPDATE outbox SET lease_holder = NULL, lease_until = NULL "
                     "WHERE lease_holder = ?",
-                    (owner,),
+                    (holder,),
                 )
-                log.info("took back %d outbox posts from %s, which is gone", count, owner)
+                log.info("took back %d outbox posts from %s, which is gone", count, holder)
                 freed += count
         return freed
 
@@ -379,7 +379,7 @@ class Outbox:
             "UPDATE outbox SET lease_holder = ?, lease_until = ? "
             f"WHERE id IN (SELECT id FROM due) AND status IN ('pending', 'sent') AND {free} "
             "RETURNING *",
-            (now, db_time(moment), limit, self.owner, until, now),
+            (now, db_time(moment), limit, self.holder, until, now),
         )
         posts = [Post.from_row(row) for row in rows]
         posts.sort(key=lambda post: (post.next_attempt_at, post.id))
@@ -392,15 +392,16 @@ class Outbox:
             try:
                 await self.db.execute(
                     "UPDATE outbox SET lease_until = ? WHERE lease_holder = ?",
-                    (db_time(datetime.now(UTC) + self.lease), self.owner),
+                    (db_time(datetime.now(UTC) + self.lease), self.holder),
                 )
             except Exception:
                 log.warning("could not renew the outbox leases", exc_info=True)
 
-    async def _release_leases(self) -> None:
+    async def release_leases(self) -> None:
+        """Give back every row this outbox holds (its run is over)."""
         await self.db.execute(
             "UPDATE outbox SET lease_holder = NULL, lease_until = NULL WHERE lease_holder = ?",
-            (self.owner,),
+            (self.holder,),
         )
 
     # -- running ------------------------------------------------------------------------------
@@ -411,19 +412,21 @@ class Outbox:
             return 0
         async with self._lock:
             moment = now if now is not None else self.bot.clock()
-            await self._free_dead_leases()
+            await self.free_dead_leases()
             self._recovered = True
             pending: deque[Post] = deque()
             exhausted = False
+            took = False
             taking = asyncio.Lock()
             delivered = 0
 
             async def next_post() -> Post | None:
-                nonlocal exhausted
+                nonlocal exhausted, took
                 async with taking:
                     if not pending and not exhausted:
                         batch = await self.take(moment, LEASE_BATCH)
                         exhausted = len(batch) < LEASE_BATCH
+                        took = took or bool(batch)
                         pending.extend(batch)
                     return pending.popleft() if pending else None
 
@@ -447,7 +450,8 @@ class Outbox:
                 # Rows taken but not started (a SIGTERM), and rows that wait for a later
                 # run, are free again for whoever runs next.
                 try:
-                    await self._release_leases()
+                    if took:
+                        await self.release_leases()
                 except Exception:
                     log.warning("could not give back the outbox leases", exc_info=True)
             return delivered
@@ -463,7 +467,7 @@ class Outbox:
                     "%d posts still in flight at shutdown; settled at the next start", len(still)
                 )
         # From now on a new Outbox in this process may take back what this one left leased.
-        _LIVE_OWNERS.pop(self.owner, None)
+        _LIVE_HOLDERS.pop(self.holder, None)
 
     async def _deliver_guarded(self, post: Post) -> bool:
         try:
@@ -519,7 +523,7 @@ class Outbox:
         columns = ", ".join(f"{name} = ?" for name in values)
         await self.db.execute(
             f"UPDATE outbox SET {columns} WHERE id = ? AND lease_holder = ?",
-            (*values.values(), post_id, self.owner),
+            (*values.values(), post_id, self.holder),
         )
 
     async def _set_sent(self, post: Post, message_id: int) -> Post:
@@ -585,7 +589,7 @@ class Outbox:
                 "UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ?, "
                 "first_attempt_at = COALESCE(first_attempt_at, ?) "
                 "WHERE id = ? AND lease_holder = ?",
-                (db_time(now), db_time(now), post.id, self.owner),
+                (db_time(now), db_time(now), post.id, self.holder),
             )
             try:
                 await self.bot.budget.acquire()

@@ -49,12 +49,12 @@ async def one_post(db: Database) -> int:
         return await Outbox.enqueue(tx, post, DUE)
 
 
-def lease(target: Target, post_id: int, owner: str, until: datetime) -> None:
+def lease(target: Target, post_id: int, holder: str, until: datetime) -> None:
     """Leave a row leased the way a process that stopped would."""
     query(
         target,
         "UPDATE outbox SET lease_holder = ?, lease_until = ? WHERE id = ?",
-        (owner, db_time(until), post_id),
+        (holder, db_time(until), post_id),
     )
 
 
@@ -76,7 +76,7 @@ async def test_a_lease_left_by_a_dead_process_here_is_taken_back_at_once(
     assert await outbox.next_due() == DUE
     [taken] = await outbox.take(DUE)
     assert taken.id == post_id
-    assert query(database_target, "SELECT lease_holder FROM outbox") == [(outbox.owner,)]
+    assert query(database_target, "SELECT lease_holder FROM outbox") == [(outbox.holder,)]
 
 
 async def test_a_lease_held_elsewhere_is_respected_until_it_runs_out(
@@ -97,11 +97,11 @@ async def test_a_lease_of_an_outbox_alive_in_this_process_is_respected(db: Datab
     await one_post(db)
     first, second = outbox_on(db), outbox_on(db)
     assert len(await first.take(DUE)) == 1
-    await second._free_dead_leases()
+    await second.free_dead_leases()
     assert await second.take(DUE) == []
     # Once the first has drained (the bot closed), a new outbox may take the row at once.
     await first.drain(grace=0)
-    assert await second._free_dead_leases() == 1
+    assert await second.free_dead_leases() == 1
     assert len(await second.take(DUE)) == 1
 
 
@@ -111,7 +111,7 @@ async def test_an_outbox_that_lost_its_lease_writes_nothing(
     post_id = await one_post(db)
     stale, current = outbox_on(db), outbox_on(db)
     [post] = await stale.take(DUE)
-    lease(database_target, post_id, current.owner, datetime.now(UTC) + timedelta(minutes=1))
+    lease(database_target, post_id, current.holder, datetime.now(UTC) + timedelta(minutes=1))
     await stale._set(post.id, status="sent", message_id=99)
     await current._set(post.id, error="still mine")
     rows = query(database_target, "SELECT status, message_id, error FROM outbox")

@@ -320,13 +320,13 @@ async def test_two_processes_never_take_the_same_outbox_row(
             break
     assert not set(taken[0]) & set(taken[1])
     assert len(taken[0]) + len(taken[1]) == total
-    owners = dict(
+    holders = dict(
         query(database_target, "SELECT lease_holder, COUNT(*) FROM outbox GROUP BY lease_holder")
     )
-    expected = {first.owner: len(taken[0]), second.owner: len(taken[1])}
-    assert owners == {owner: count for owner, count in expected.items() if count}
+    expected = {first.holder: len(taken[0]), second.holder: len(taken[1])}
+    assert holders == {holder: count for holder, count in expected.items() if count}
     # A lease held by a live process is not taken; once given back it is.
     assert await first.take(DUE) == []
-    await second._release_leases()
+    await second.release_leases()
     again = [post.id for post in await first.take(DUE)]
     assert set(again) <= set(taken[1]) and len(again) == min(64, len(taken[1]))
