@@ -22,6 +22,33 @@ def _env(name: str) -> AliasChoices:
     return AliasChoices(name, name.lower())
 
 
+def database_target(value: str) -> Path | str:
+    """An SQLite path (a `Path`) or a checked postgresql:// URL (a `str`); else ValueError.
+
+    The messages never repeat the value: a URL may carry a password.
+    """
+    if "://" in value:
+        scheme = value.split("://", 1)[0].lower()
+        if scheme not in ("postgresql", "postgres"):
+            raise ValueError(
+                f"{scheme}:// is not supported: use an SQLite file path or a "
+                "postgresql://user:password@host:port/dbname URL"
+            )
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - reading it validates it
+        except ValueError:
+            raise ValueError("the PostgreSQL URL cannot be read") from None
+        if not parts.hostname and "host=" not in parts.query:
+            raise ValueError("the PostgreSQL URL needs a host (postgresql://user@host/db)")
+        if not parts.path.strip("/"):
+            raise ValueError("the PostgreSQL URL needs a database name (…/dbname)")
+        return value
+    if not value.strip():
+        raise ValueError("must be an SQLite file path or a postgresql:// URL")
+    return Path(value)
+
+
 class Settings(BaseSettings):
     """Every setting StudyBot reads, with the SPEC's defaults."""
 
@@ -75,28 +102,7 @@ class Settings(BaseSettings):
     @classmethod
     def _database(cls, value: object) -> object:
         """An SQLite path, or a postgresql:// URL with a host and a database name."""
-        if isinstance(value, str) and "://" in value:
-            scheme = value.split("://", 1)[0].lower()
-            if scheme not in ("postgresql", "postgres"):
-                raise ValueError(
-                    f"{scheme}:// is not supported: use an SQLite file path or a "
-                    "postgresql://user:password@host:port/dbname URL"
-                )
-            try:
-                parts = urlsplit(value)
-                parts.port  # noqa: B018 - reading it validates it
-            except ValueError:
-                raise ValueError("the PostgreSQL URL cannot be read") from None
-            if not parts.hostname and "host=" not in parts.query:
-                raise ValueError("the PostgreSQL URL needs a host (postgresql://user@host/db)")
-            if not parts.path.strip("/"):
-                raise ValueError("the PostgreSQL URL needs a database name (…/dbname)")
-            return value
-        if isinstance(value, str):
-            if not value.strip():
-                raise ValueError("must be an SQLite file path or a postgresql:// URL")
-            return Path(value)
-        return value
+        return database_target(value) if isinstance(value, str) else value
 
     @field_validator("discord_api_base", "discord_gateway_url", "kaggle_api_base", "arxiv_api_base")
     @classmethod
