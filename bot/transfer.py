@@ -476,7 +476,7 @@ async def _copy(
     except DatabaseError:
         raise
     except Exception as exc:
-        raise MoveFailed(f"{step} failed: {one_line(exc, url)}; {left_as}") from None
+        raise MoveFailed(f"{step} failed: {one_line(exc, url).rstrip('.')}; {left_as}") from None
     return copied
 
 
