@@ -101,8 +101,13 @@ class BarProgress:
 
         from tqdm import tqdm
 
+        # 1.2M rows rather than 1234567; small counts as they are (not "62.0")
         self._bar = tqdm(
-            total=total, unit=" rows", unit_scale=True, file=sys.stderr, dynamic_ncols=True
+            total=total,
+            unit=" rows",
+            unit_scale=total >= 10_000,
+            file=sys.stderr,
+            dynamic_ncols=True,
         )
 
     def table(self, name: str) -> None:
@@ -355,7 +360,6 @@ async def move_to(
     progress = progress or NoProgress()
     if not is_postgres_url(target_url):
         raise MoveRefused("move-to copies into PostgreSQL: give a postgresql:// URL")
-    label = redact(target_url)
     source_path = Path(source_path)
     if not source_path.is_file():
         raise MoveRefused(f"there is no SQLite database at {source_path}")
@@ -363,41 +367,57 @@ async def move_to(
     postgres_steps = load_migrations(migrations_dir, "postgresql")
     known = sqlite_steps[-1].version if sqlite_steps else 0
     postgres_known = postgres_steps[-1].version if postgres_steps else 0
-    if postgres_known != known:
-        raise MoveRefused(
-            f"this StudyBot's PostgreSQL schema ends at version {postgres_known} but its SQLite "
-            f"schema at {known}: move-to needs a release whose engines agree; nothing was changed"
-        )
     seeds = await _seed_rows(migrations_dir)
 
-    async with (
-        Database(source_path, migrations_dir=migrations_dir) as source,
-        Database(target_url, migrations_dir=migrations_dir) as target,
-    ):
+    async with Database(source_path, migrations_dir=migrations_dir) as source:
         version = await source.schema_version()
         if version > known:
             raise MoveRefused(
                 f"the database {source_path} is at schema version {version}, newer than this "
                 f"StudyBot knows ({known}); upgrade StudyBot first; nothing was changed"
             )
-        target_version = await target.schema_version()
-        if target_version > known:
-            raise MoveRefused(
-                f"the target {label} is at schema version {target_version}, newer than this "
-                f"StudyBot knows ({known}); nothing was changed"
+        async with Database(target_url, migrations_dir=migrations_dir) as target:
+            return await _checked_move(
+                source, target, target_url, known, postgres_known, seeds, progress, batch_rows
             )
-        async with target.transaction() as ttx:
-            full = await _data_tables(ttx, [*seeds, *TARGET_BOOKKEEPING], seeds)
-        if full:
-            raise _not_empty(label, full)
 
-        await source.migrate()
-        await target.migrate()
-        try:
-            tables = await _copy(source, target, target_url, seeds, progress, batch_rows)
-        finally:
-            progress.close()
-        return MoveResult(str(source_path), label, known, tables)
+
+async def _checked_move(
+    source: Database,
+    target: Database,
+    target_url: str,
+    known: int,
+    postgres_known: int,
+    seeds: Snapshot,
+    progress: Progress,
+    batch_rows: int,
+) -> MoveResult:
+    """The target's checks, both migrations and the copy (both databases are open)."""
+    label = redact(target_url)
+    target_version = await target.schema_version()
+    if target_version > postgres_known:
+        raise MoveRefused(
+            f"the target {label} is at schema version {target_version}, newer than this "
+            f"StudyBot knows ({postgres_known}); nothing was changed"
+        )
+    async with target.transaction() as ttx:
+        full = await _data_tables(ttx, [*seeds, *TARGET_BOOKKEEPING], seeds)
+    if full:
+        raise _not_empty(label, full)
+    if postgres_known != known:
+        raise MoveRefused(
+            f"this StudyBot's PostgreSQL schema ends at version {postgres_known} but its "
+            f"SQLite schema at {known}: move-to needs a release whose engines agree; "
+            "nothing was changed"
+        )
+
+    await source.migrate()
+    await target.migrate()
+    try:
+        tables = await _copy(source, target, target_url, seeds, progress, batch_rows)
+    finally:
+        progress.close()
+    return MoveResult(source.label, label, known, tables)
 
 
 async def _copy(
