@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.database import redact
 
 DISCORD_API_BASE = "https://discord.com/api/v10"
 DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
@@ -117,6 +120,11 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         """Treat an empty variable as unset."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        """Show the settings without the database URL's password (tokens are SecretStr)."""
+        for name, value in super().__repr_args__():
+            yield name, redact(value) if name == "database" and isinstance(value, str) else value
 
     @property
     def kaggle_configured(self) -> bool:

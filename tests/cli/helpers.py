@@ -20,11 +20,15 @@ import struct
 import subprocess
 import sys
 import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.engines import Target, is_postgres, query
+import pytest
+
+from tests.engines import ENABLE_HINT, PostgresServer, Target, is_postgres, query
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -176,6 +180,79 @@ class SilentServer:
             writer.close()
         self._server.close()
         await self._server.wait_closed()
+
+
+# -- databases that cannot be used ------------------------------------------------------------
+
+#: The password in every URL of `bad_database`: it must never be printed or logged.
+SECRET = "pw-Vx7-startup-secret"
+#: The commands that open the database at start-up.
+COMMANDS = ("run", "migrate", "move-to")
+BAD_DATABASES = [
+    "unreachable port",
+    "no answer",
+    "wrong password",
+    "wrong database",
+    "unreadable URL",
+    "rejected option",
+]
+
+
+@dataclass(frozen=True)
+class Case:
+    """A URL that cannot be used, and what StudyBot must say about it."""
+
+    url: str
+    code: int  # 1: the database cannot be used; 2: the setting itself is unusable
+    says: str
+
+
+@asynccontextmanager
+async def bad_database(name: str, postgres: PostgresServer | None) -> AsyncIterator[Case]:
+    """Start whatever the case needs and yield its URL."""
+    user = f"studybot:{SECRET}"
+    if name == "unreachable port":
+        yield Case(f"postgresql://{user}@127.0.0.1:1/studybot", 1, "Connect call failed")
+    elif name == "no answer":
+        async with SilentServer() as silent:
+            url = f"postgresql://{user}@127.0.0.1:{silent.port}/studybot"
+            yield Case(url, 1, "no answer within 5 s")
+    elif name == "wrong password":
+        async with PasswordRefusingServer() as server:
+            url = f"postgresql://{user}@127.0.0.1:{server.port}/studybot"
+            yield Case(url, 1, 'password authentication failed for user "studybot"')
+            assert server.passwords and set(server.passwords) == {SECRET}  # it was really sent
+    elif name == "wrong database":
+        if postgres is None:
+            pytest.skip(ENABLE_HINT)
+        url = postgres.admin_url.replace(
+            "postgresql://postgres@", f"postgresql://postgres:{SECRET}@"
+        )
+        url = url.rsplit("/", 1)[0] + "/no_such_database_here"
+        yield Case(url, 1, 'database "no_such_database_here" does not exist')
+    elif name == "unreadable URL":
+        yield Case(f"postgresql://{user}@127.0.0.1:54x2/studybot", 2, "cannot be read")
+    elif name == "rejected option":
+        url = f"postgresql://{user}@127.0.0.1:1/studybot?sslmode=sometimes"
+        yield Case(url, 1, "`sslmode` parameter must be one of")
+    else:
+        raise AssertionError(name)
+
+
+async def run_command(
+    command: str, url: str, tmp_path: Path, extra: dict[str, str] | None = None
+) -> CliResult:
+    """One command against the URL: `run` and `migrate` read it from STUDYBOT_DATABASE."""
+    folder = tmp_path / command
+    folder.mkdir(exist_ok=True)
+    env = {"DISCORD_TOKEN": "not-used", "STUDYBOT_DATABASE": url, **(extra or {})}
+    args = [command]
+    if command == "move-to":
+        source = folder / "studybot.db"
+        sqlite3.connect(source).close()
+        env["STUDYBOT_DATABASE"] = str(source)
+        args.append(url)
+    return await run_cli_async(args, folder, env)
 
 
 # -- reading both engines ---------------------------------------------------------------------
