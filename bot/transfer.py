@@ -2,10 +2,10 @@
 
 `move_to` copies every row of an SQLite database into an empty PostgreSQL database:
 
-1. checks that change nothing: the source exists and is not newer than the code, both engines'
-   migrations end at the same version, and the target holds no StudyBot data (a target that
-   only `studybot migrate` or an earlier, failed move touched is empty: the rows the
-   migrations write themselves, such as a status row, do not count);
+1. checks that change nothing: the source exists and is not newer than the code, the target
+   is not newer either and holds no StudyBot data (a target that only `studybot migrate` or an
+   earlier, failed move touched is empty: the rows the migrations write themselves, such as a
+   status row, do not count), and both engines' migrations end at the same version;
 2. migrates the source (as `studybot run` would) and the target (each migration commits on its
    own, so a failure later leaves the target with StudyBot's empty schema, which a second
    `move-to` accepts);
@@ -15,7 +15,9 @@
    row the copy would miss); then checks every table's row count and moves each identity
    sequence past the largest id. Any failure rolls the whole copy back.
 
-Values are copied unchanged: both engines store the same types (instants are the same text).
+Tables are found in SQLite's schema (its own `sqlite_*` tables left out) and columns matched
+by name; PostgreSQL's `schema_version` is the target's bookkeeping and is not copied. Values
+are copied unchanged: both engines store the same types (instants are the same text).
 """
 
 from __future__ import annotations

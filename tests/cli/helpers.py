@@ -8,6 +8,7 @@
   refused there.
 * `SilentServer`: accepts connections and never answers, like a host behind a firewall that
   drops packets.
+* `bad_database`: each kind of unusable database URL (with a password in it), ready to use.
 * `table_rows` / `common_columns`: every row of a table on either engine, for comparisons.
 """
 
