@@ -124,9 +124,8 @@ class Announcer:
                 sections = {
                     c.ref: sections_for(c.title, c.tags, c.description) for c in competitions
                 }
-                now = self.bot.clock()
-                new = await self.repo.store_competitions(competitions, sections, now)
-                await self.repo.record_success(now)
+                # The list and the time of this successful check are stored together.
+                new = await self.repo.store_competitions(competitions, sections, self.bot.clock())
                 fetched = len(competitions)
             self._status = await self.repo.status()
             posted = await self.deliver_all()

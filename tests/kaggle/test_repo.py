@@ -1,10 +1,9 @@
-"""The Kaggle repository on a real SQLite file with the migrations applied, and its pure helpers."""
+"""The Kaggle repository on both engines with the migrations applied, and its pure helpers."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -20,6 +19,7 @@ from cogs.kaggle.repo import (
     reminder_kinds_due,
     weekly_kind,
 )
+from tests.engines import Target
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 GUILD = 111
@@ -28,8 +28,8 @@ ADMIN = 333
 
 
 @pytest.fixture
-async def repo(tmp_path: Path) -> AsyncIterator[KaggleRepo]:
-    db = Database(tmp_path / "kaggle.db")
+async def repo(database_target: Target) -> AsyncIterator[KaggleRepo]:
+    db = Database(database_target)
     await db.connect()
     await db.migrate()
     yield KaggleRepo(db)
