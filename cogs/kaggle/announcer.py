@@ -84,9 +84,13 @@ class Announcer:
         self._auth_failing = False
         self._status: KaggleStatus | None = None
 
-    async def status(self) -> KaggleStatus:
-        """How the polls went, as stored (kept in memory: only this announcer writes it)."""
-        if self._status is None:
+    async def status(self, *, fresh: bool = False) -> KaggleStatus:
+        """How the polls went, as stored.
+
+        Commands read the copy kept in memory since this process's last poll or delivery run;
+        deliveries read it afresh (`fresh`), since another process may have polled meanwhile.
+        """
+        if self._status is None or fresh:
             self._status = await self.repo.status()
         return self._status
 
@@ -137,7 +141,7 @@ class Announcer:
         """Claim what is due for every subscription and send it; returns how many were claimed."""
         async with self._deliver_lock:
             now = self.bot.clock()
-            has_list = (await self.status()).last_success is not None
+            has_list = (await self.status(fresh=True)).last_success is not None
             posted = 0
             for subscription in await self.repo.active_subscriptions():
                 posted += await self._deliver_guarded(subscription, now, has_list)
@@ -152,7 +156,7 @@ class Announcer:
             if subscription is None or subscription.paused:
                 return 0
             now = self.bot.clock()
-            has_list = (await self.status()).last_success is not None
+            has_list = (await self.status(fresh=True)).last_success is not None
             posted = await self._deliver_guarded(subscription, now, has_list)
         if posted:
             await self.bot.outbox.run()
