@@ -283,8 +283,8 @@ class Announcer:
         if post.ref is None:
             return
         subscription = await self.repo.subscription(post.ref)
-        if subscription is None:
-            return
+        if subscription is None or subscription.channel_id != post.channel_id:
+            return  # unsubscribed meanwhile (SQLite may even have given its id to another)
         if reason in ("gone", "forbidden"):
             why = (
                 "the channel was deleted"

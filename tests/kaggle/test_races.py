@@ -121,6 +121,26 @@ async def test_racing_subscribes_with_different_categories_report_what_they_chan
         assert category == updated[0].subscription.category
 
 
+async def test_a_subscribe_racing_an_unsubscribe_ends_in_one_of_their_orders(
+    repos: tuple[KaggleRepo, KaggleRepo], database_target: Target
+) -> None:
+    a, b = repos
+    for n in range(ROUNDS):
+        channel = CHANNEL + n
+        await a.subscribe(GUILD, channel, "all", ADMIN, NOW)
+        removed, result = await asyncio.gather(
+            a.unsubscribe(GUILD, channel), b.subscribe(GUILD, channel, "all", ADMIN, NOW)
+        )
+        rows = query(
+            database_target, "SELECT id FROM kaggle_subscriptions WHERE channel_id = ?", (channel,)
+        )
+        if result.outcome is SubscribeOutcome.CREATED:  # the unsubscribe went first
+            assert removed is not None and rows == [(result.subscription.id,)]
+        else:  # the subscribe found it and left it as it was; then it was removed
+            assert result.outcome is SubscribeOutcome.UNCHANGED
+            assert removed is not None and removed.id == result.subscription.id and rows == []
+
+
 async def test_the_same_announcement_claimed_twice_at_once_is_posted_once(
     repos: tuple[KaggleRepo, KaggleRepo], database_target: Target
 ) -> None:
