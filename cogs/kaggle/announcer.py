@@ -131,8 +131,7 @@ class Announcer:
                 # The list and the time of this successful check are stored together.
                 new = await self.repo.store_competitions(competitions, sections, self.bot.clock())
                 fetched = len(competitions)
-            self._status = await self.repo.status()
-            posted = await self.deliver_all()
+            posted = await self.deliver_all()  # which reads the new status into memory
             return PollResult(state, fetched, new, posted)
 
     # ----------------------------------------------------------------------------- delivery
