@@ -68,8 +68,8 @@ COGS = ("cogs.help", "cogs.roadmap", "cogs.progress", "cogs.papers")
 TOPIC = ("topic", {"section": "4.5"})
 ABOUT = (
     "The simulator enforces Discord's rate limits throughout. 5,000 guilds, one paper schedule "
-    "each, all due at the same moment, written into the database with their next due time; the fake "
-    "clock moves to the due time and the agenda's one job delivers them (claims into the "
+    "each, all due at the same moment, written into the database with their next due time; the "
+    "fake clock moves to the due time and the agenda's one job delivers them (claims into the "
     "outbox, then the outbox sends at the rate budget's 47 requests/s, 16 posts in flight). "
     "A member runs `/topic 4.5` every 50 ms before and during the fan-out; a probe reads "
     "/topic's finished count through the bot's database every 50 ms; a task waking every 5 ms "
