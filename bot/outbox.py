@@ -81,11 +81,17 @@ Failure = Literal["gone", "forbidden", "expired", "invalid"]
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """A message ready to send: text, embeds (as dicts) and the roles it may ping."""
+    """A message ready to send: text, embeds (as dicts) and the roles it may ping.
+
+    `thread_name`, when a render sets it, names the discussion thread of a post enqueued with
+    one (the name given at enqueue time was the feature's guess before its claim decided).
+    It lives in the row's own column, not in the stored message.
+    """
 
     content: str | None
     embeds: list[dict[str, Any]]
     role_ids: tuple[int, ...] = ()
+    thread_name: str | None = None
 
     def to_json(self) -> str:
         """The stored form."""
@@ -103,10 +109,16 @@ class Rendered:
 
     @classmethod
     def of(
-        cls, content: str | None, embeds: Sequence[discord.Embed], role_ids: Sequence[int] = ()
+        cls,
+        content: str | None,
+        embeds: Sequence[discord.Embed],
+        role_ids: Sequence[int] = (),
+        *,
+        thread_name: str | None = None,
     ) -> Rendered:
         """Render discord.py embeds into a storable message."""
-        return cls(content, [dict(embed.to_dict()) for embed in embeds], tuple(role_ids))
+        embed_dicts = [dict(embed.to_dict()) for embed in embeds]
+        return cls(content, embed_dicts, tuple(role_ids), thread_name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -491,7 +503,10 @@ class Outbox:
                     if rendered is None:
                         await self._set(post.id, status="done", error="nothing to post")
                         return False
-                    await self._set(post.id, payload=rendered.to_json())
+                    changes: dict[str, Any] = {"payload": rendered.to_json()}
+                    if rendered.thread_name is not None and post.thread_name is not None:
+                        changes["thread_name"] = rendered.thread_name
+                    await self._set(post.id, **changes)
                     post = await self._reload(post)
                 message_id = await self._settle_or_send(post)
                 post = await self._set_sent(post, message_id)
