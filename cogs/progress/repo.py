@@ -71,8 +71,8 @@ BATCH_LIMIT = 250
 #: How long /topic may show a finished count that another process's write has changed.
 TOTALS_TTL_SECONDS = 5.0
 TOTALS_CACHE_LIMIT = 20_000
-#: Salt of the per-guild advisory lock keys on PostgreSQL (distinct from other features' keys).
-LOCK_SALT = b"studybot.progress.guild:"
+#: Salt of progress's advisory lock keys on PostgreSQL (apart from other features' keys).
+LOCK_SALT = b"studybot.progress:"
 
 # What the counters must hold, recounted from the completions (rebuilds and audits).
 _COUNTED = """
@@ -177,10 +177,15 @@ def _padded(items: Sequence[Any]) -> list[Any]:
     return [*items, *([items[-1]] * (size - len(items)))]
 
 
-def lock_key(guild_id: int) -> int:
-    """The PostgreSQL advisory lock key of a guild's progress (a signed 64-bit integer)."""
-    digest = hashlib.blake2b(LOCK_SALT + str(guild_id).encode(), digest_size=8).digest()
+def lock_key(name: object) -> int:
+    """A PostgreSQL advisory lock key of progress (a signed 64-bit integer): a guild's, or
+    the counters' as a whole."""
+    digest = hashlib.blake2b(LOCK_SALT + str(name).encode(), digest_size=8).digest()
     return int.from_bytes(digest, "big", signed=True)
+
+
+#: Taken shared by every writer and alone by a rebuild of the counters.
+COUNTERS_LOCK = lock_key("counters")
 
 
 @dataclass(frozen=True)
@@ -925,35 +930,37 @@ async def _rows(tx: Tx, sql: str) -> set[tuple[object, ...]]:
 async def _lock_guilds(tx: Tx, guilds: Sequence[int]) -> None:
     """Take the guilds' progress locks for the rest of the transaction (PostgreSQL).
 
-    A transaction-scoped advisory lock per guild rather than row locks: the rows a /done
-    depends on (the member's, the guild's level rows) may not exist yet. Taken in one order
-    (by key) so two batches of several guilds never wait on each other in a circle, and in a
-    statement of its own so that every later statement's snapshot includes whatever the
-    previous holder committed.
+    Transaction-scoped advisory locks rather than row locks: the rows a /done depends on (the
+    member's, the guild's level rows) may not exist yet. First the counters' lock, shared
+    (only a rebuild takes it alone), then each guild's, in one order (by key) so that two
+    batches of several guilds never wait on each other in a circle. In a statement of their
+    own, so that every later statement's snapshot holds what the previous holder committed.
     """
     if tx.dialect != "postgresql" or not guilds:
         return
     keys = sorted({lock_key(guild_id) for guild_id in guilds})
     if len(keys) == 1:
-        await tx.execute("SELECT pg_advisory_xact_lock(CAST(? AS BIGINT))", (keys[0],))
-    else:
-        await tx.executemany(
-            "SELECT pg_advisory_xact_lock(CAST(? AS BIGINT))", [(key,) for key in keys]
+        await tx.execute(
+            "SELECT pg_advisory_xact_lock_shared(CAST(? AS BIGINT)), "
+            "pg_advisory_xact_lock(CAST(? AS BIGINT))",
+            (COUNTERS_LOCK, keys[0]),
         )
+        return
+    await tx.execute("SELECT pg_advisory_xact_lock_shared(CAST(? AS BIGINT))", (COUNTERS_LOCK,))
+    await tx.executemany(
+        "SELECT pg_advisory_xact_lock(CAST(? AS BIGINT))", [(key,) for key in keys]
+    )
 
 
 async def _lock_counters(tx: Tx) -> None:
-    """Keep every writer out of the counters while they are rebuilt (PostgreSQL).
+    """Wait for every writer of progress to finish and keep new ones out (PostgreSQL).
 
-    EXCLUSIVE mode still lets boards be read (they see the old counters until the commit).
-    Every writer reaches progress_levels and progress_section_totals only through
-    progress_points, the first table locked here, so no writer can hold one of the others.
+    A rebuild changes which sections count: a /done that had decided under the old set and
+    wrote under the new one would leave a counter off by one. Boards can still be read (they
+    see the old counters until the rebuild commits).
     """
     if tx.dialect == "postgresql":
-        await tx.execute(
-            "LOCK TABLE progress_points, progress_levels, progress_section_totals, "
-            "progress_sections IN EXCLUSIVE MODE"
-        )
+        await tx.execute("SELECT pg_advisory_xact_lock(CAST(? AS BIGINT))", (COUNTERS_LOCK,))
 
 
 async def _one_snapshot(tx: Tx) -> None:
