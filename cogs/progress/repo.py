@@ -357,11 +357,12 @@ def clean_name(name: str) -> str:
 class SectionTotals:
     """Per-guild finished counts (/topic, /who) kept in memory between writes.
 
-    Every write of this process invalidates its guilds' entries as it commits, so this
-    process's own /done shows at once; a write by another process (another shard's process on
-    the same PostgreSQL database) is seen when the entry expires, after `ttl` seconds. A read
-    that overlapped a write of its guild is not kept, so a count read before a commit never
-    outlives it.
+    A /done or /undo of this process moves its guild's kept entry by what it committed (the
+    entry stays exact and in memory through a rush of /done); other writes of this process
+    (hide, show, delete, a rebuild) drop the entry. A write by another process (another shard's
+    process on the same PostgreSQL database) is seen when the entry expires, after `ttl`
+    seconds. A read that overlapped a write of its guild is not kept, so a count read before a
+    commit never outlives it.
     """
 
     def __init__(
@@ -394,6 +395,21 @@ class SectionTotals:
                 self._entries.clear()
             self._entries[guild_id] = (self._timer() + self.ttl, totals)
         return totals
+
+    def move(self, guild_ids: Iterable[int], moved: Mapping[tuple[int, str], int]) -> None:
+        """Apply this process's committed change to the guilds' kept totals.
+
+        `moved` holds (guild, section) → finishers gained or lost; what the counters' triggers
+        did, worked out under the guilds' locks, so a kept entry stays exact.
+        """
+        for guild_id in guild_ids:
+            if guild_id in self._loads:
+                self._written.add(guild_id)
+        for (guild_id, section_id), delta in moved.items():
+            entry = self._entries.get(guild_id)
+            if entry is not None and delta:
+                totals = entry[1]
+                totals[section_id] = max(0, totals.get(section_id, 0) + delta)
 
     def invalidate(self, guild_ids: Iterable[int]) -> None:
         """Forget the guilds' totals: this process wrote them."""
@@ -441,19 +457,27 @@ class ProgressRepo:
         self._done_queue = GroupCommit(self.mark_done_many, BATCH_LIMIT)
 
     @asynccontextmanager
-    async def _writing(self, guild_ids: Iterable[int]) -> AsyncIterator[Tx]:
+    async def _writing(
+        self, guild_ids: Iterable[int], moved: Counter[tuple[int, str]] | None = None
+    ) -> AsyncIterator[Tx]:
         """A transaction that may write the guilds' members and completions (so counters).
 
-        It holds the guilds' locks (`_lock_guilds`) from its first statement; once it ends,
-        committed or not, the guilds' cached totals are forgotten.
+        It holds the guilds' locks (`_lock_guilds`) from its first statement. Once it ends,
+        the guilds' cached totals follow: moved by `moved` ((guild, section) → finishers
+        gained or lost, filled in by the block) when it committed, else forgotten.
         """
         guilds = sorted(set(guild_ids))
+        committed = False
         try:
             async with self.db.transaction() as tx:
                 await _lock_guilds(tx, guilds)
                 yield tx
+            committed = True
         finally:
-            self.totals.invalidate(guilds)
+            if committed and moved is not None:
+                self.totals.move(guilds, moved)
+            else:
+                self.totals.invalidate(guilds)
 
     # -- counters ---------------------------------------------------------------------------
 
@@ -633,14 +657,16 @@ class ProgressRepo:
             return []
         # Refuse a bad request (a naive time) before the transaction, not halfway through it.
         stamps = [(db_time(r.now), week_key(r.now), month_key(r.now)) for r in requests]
-        async with self._writing(r.guild_id for r in requests) as tx:
-            return await self._mark_batch(tx, requests, stamps)
+        moved: Counter[tuple[int, str]] = Counter()
+        async with self._writing((r.guild_id for r in requests), moved) as tx:
+            return await self._mark_batch(tx, requests, stamps, moved)
 
     async def _mark_batch(
         self,
         tx: Tx,
         requests: Sequence[DoneRequest],
         stamps: Sequence[tuple[str, str, str]],
+        moved: Counter[tuple[int, str]],
     ) -> list[Change]:
         # One read fetches the members' finished sections together with their guilds'
         # all-time levels, and the replies' ranks are worked out from those rather than read
@@ -666,6 +692,7 @@ class ProgressRepo:
                 state.done[request.section_id] = stamp
                 completions.append((*member, request.section_id, stamp, week, month))
                 if request.section_id in self.counted and not state.hidden:
+                    moved[(request.guild_id, request.section_id)] += 1
                     # What the points triggers do to the all-time levels.
                     if done_before > 0:
                         ladder[(request.guild_id, done_before)] -= 1
@@ -721,7 +748,8 @@ class ProgressRepo:
         """Remove a finished section; its points leave the periods it was done in."""
         member = (guild_id, user_id)
         db_time(now)  # a naive time is refused before anything is written
-        async with self._writing([guild_id]) as tx:
+        moved: Counter[tuple[int, str]] = Counter()
+        async with self._writing([guild_id], moved) as tx:
             if self._names.get(member) != clean_name(name):
                 await self._touch(tx, guild_id, user_id, name, now)
             removed = await tx.fetch_all(
@@ -730,6 +758,8 @@ class ProgressRepo:
                 (guild_id, user_id, section_id),
             )
             states, ladder = await self._states(tx, [member], [guild_id])
+            if removed and section_id in self.counted and not states[member].hidden:
+                moved[(guild_id, section_id)] -= 1
         standing = self._standing(states[member], ladder, guild_id)
         done_at = parse_db_time(str(removed[0][0])) if removed else None
         return Change(bool(removed), standing, done_at)
