@@ -158,13 +158,13 @@ def _states_sql(members: int, guilds: int) -> str:
     wanted = ", ".join("(CAST(? AS BIGINT), CAST(? AS BIGINT))" for _ in range(members))
     return (
         f"WITH wanted (guild_id, user_id) AS (VALUES {wanted}) "
-        "SELECT 0, w.guild_id, w.user_id, m.hidden, c.section_id, c.done_at "
+        "SELECT 0, w.guild_id, w.user_id, m.hidden, m.display_name, c.section_id, c.done_at "
         "FROM wanted AS w "
         "JOIN progress_members AS m ON m.guild_id = w.guild_id AND m.user_id = w.user_id "
         "LEFT JOIN progress_completions AS c "
         "    ON c.guild_id = m.guild_id AND c.user_id = m.user_id "
         "UNION ALL "
-        "SELECT 1, guild_id, points, members, NULL, NULL FROM progress_levels "
+        "SELECT 1, guild_id, points, members, NULL, NULL, NULL FROM progress_levels "
         f"WHERE guild_id IN ({', '.join('?' * guilds)}) AND period = ? AND members > 0"
     )
 
@@ -278,6 +278,7 @@ class _MemberState:
 
     exists: bool = False
     hidden: bool = False
+    name: str | None = None
     done: dict[str, str] = field(default_factory=dict)
 
     def counted(self, sections: frozenset[str]) -> int:
@@ -609,13 +610,14 @@ class ProgressRepo:
         )
         states = {member: _MemberState() for member in members}
         ladder: Counter[tuple[int, int]] = Counter()
-        for kind, guild_id, second, third, section_id, done_at in rows:
+        for kind, guild_id, second, third, name, section_id, done_at in rows:
             if kind == 1:
                 ladder[(int(guild_id), int(second))] += int(third)
                 continue
             state = states[(int(guild_id), int(second))]
             state.exists = True
             state.hidden = bool(third)
+            state.name = str(name)
             if section_id is not None:
                 state.done[str(section_id)] = str(done_at)
         return states, ladder
@@ -683,9 +685,10 @@ class ProgressRepo:
             member = (request.guild_id, request.user_id)
             state = states[member]
             name = clean_name(request.name)
-            if not state.exists or self._names.get(member) != name:
+            # The member row is written only when it is new or the name changed.
+            if not state.exists or state.name != name:
                 profiles[member] = (name, stamp)
-                state.exists = True
+                state.exists, state.name = True, name
             done_before = state.counted(self.counted)
             inserted = request.section_id not in state.done
             if inserted:
@@ -715,8 +718,9 @@ class ProgressRepo:
                 "(guild_id, user_id, section_id, done_at, week, month) VALUES (?, ?, ?, ?, ?, ?)",
                 completions,
             )
-        for member, (name, _) in profiles.items():
-            self._remember(*member, name)
+        for member, state in states.items():
+            if state.name is not None:
+                self._remember(*member, state.name)
 
         levels: dict[int, list[Level]] = {guild: [] for guild in guilds}
         for (guild_id, value), count in ladder.items():
@@ -750,17 +754,20 @@ class ProgressRepo:
         db_time(now)  # a naive time is refused before anything is written
         moved: Counter[tuple[int, str]] = Counter()
         async with self._writing([guild_id], moved) as tx:
-            if self._names.get(member) != clean_name(name):
-                await self._touch(tx, guild_id, user_id, name, now)
             removed = await tx.fetch_all(
                 "DELETE FROM progress_completions "
                 "WHERE guild_id = ? AND user_id = ? AND section_id = ? RETURNING done_at",
                 (guild_id, user_id, section_id),
             )
             states, ladder = await self._states(tx, [member], [guild_id])
-            if removed and section_id in self.counted and not states[member].hidden:
+            state = states[member]
+            if state.name != clean_name(name):  # a new member, or a new name
+                await self._touch(tx, guild_id, user_id, name, now)
+            else:
+                self._remember(guild_id, user_id, state.name)
+            if removed and section_id in self.counted and not state.hidden:
                 moved[(guild_id, section_id)] -= 1
-        standing = self._standing(states[member], ladder, guild_id)
+        standing = self._standing(state, ladder, guild_id)
         done_at = parse_db_time(str(removed[0][0])) if removed else None
         return Change(bool(removed), standing, done_at)
 
