@@ -14,25 +14,28 @@ inside the same transaction, so a crash leaves either both or neither, and no co
 forget them. The repository only writes members and completions (with their week and month,
 from ``stats.week_key`` and ``stats.month_key``: the one definition of both).
 
-Both engines run the same statements (``bot.database``). What differs is how writers of one
-guild are kept apart: SQLite has one writer at a time (``BEGIN IMMEDIATE``); on PostgreSQL
-(READ COMMITTED, a pool, several processes) every transaction that writes a guild's members or
-completions first takes that guild's transaction-scoped advisory lock (`_lock_guilds`, the one
-dialect branch), so its reads of members' completions and of the guild's levels, the writes it
-decides from them and the replies' ranks it works out are all of one serial order, and the
-triggers of two writers never lock the guild's shared level rows in opposite orders (no
-deadlocks). A guild's lock costs nothing in practice: its interactions all reach the one
-process that runs its shard.
+Both engines run the same statements (``bot.database``). What differs is how writers are kept
+apart, in one small dialect branch at the end of this module: SQLite has one writer at a time
+(``BEGIN IMMEDIATE``); on PostgreSQL (READ COMMITTED, a pool, several processes) every
+transaction that writes a guild's members or completions first takes, in a statement of its
+own, transaction-scoped advisory locks: the counters' lock shared and the guild's alone
+(`_lock_guilds`). So its reads of members' completions and of the guild's levels, the writes it
+decides from them and the replies' ranks it works out belong to one serial order; the triggers
+of two writers never lock the guild's shared level rows in opposite orders (no deadlocks); and a
+rebuild of the counters, which takes the counters' lock alone, never meets a writer halfway. A
+guild's lock costs nothing in practice: its interactions all reach the one process that runs
+its shard.
 
 Only sections in ``progress_sections`` (the current roadmap's) count. When the roadmap's
 section set changes (a custom roadmap was edited), ``ensure_counters`` rewrites that table and
 rebuilds every counter at start-up. Rows of removed sections are kept, and count again if the
 section comes back.
 
-Every command costs as few statements as it can: /progress's first page is one statement,
-/done's group commit one read and one or two batched writes per batch, and /topic's finished
-count is usually none (`SectionTotals`, a per-guild cache of the section totals that this
-process's writes invalidate at once and that another process's writes reach within
+Every command costs as few statements as it can: /progress's first page is one statement, /rank's
+standing one, /done's group commit one read and one batched insert per batch (plus the member
+rows that are new or renamed), and /topic's finished count usually none (`SectionTotals`: each
+guild's section totals kept in memory, moved by this process's own /done and /undo as they
+commit, so exact for them, and reloaded when another process may have written, after
 ``TOTALS_TTL_SECONDS``).
 """
 
