@@ -71,6 +71,9 @@ FINGERPRINT_KEY = "progress:sections"
 NAME_LIMIT = 100
 NAME_CACHE_LIMIT = 50_000
 BATCH_LIMIT = 250
+#: The most rows one INSERT of a batch carries (a power of two; 256 rows × 6 columns of
+#: parameters stay far below both engines' limits).
+INSERT_CHUNK = 256
 #: How long /topic may show a finished count that another process's write has changed.
 TOTALS_TTL_SECONDS = 5.0
 TOTALS_CACHE_LIMIT = 20_000
@@ -706,21 +709,22 @@ class ProgressRepo:
             done = state.counted(self.counted)
             outcomes.append((request, inserted, state.done[request.section_id], done, state.hidden))
 
-        if profiles:
-            await tx.executemany(
-                "INSERT INTO progress_members "
-                "(guild_id, user_id, display_name, hidden, first_seen, updated_at) "
-                "VALUES (?, ?, ?, 0, ?, ?) "
-                "ON CONFLICT (guild_id, user_id) DO UPDATE SET "
-                "display_name = excluded.display_name, updated_at = excluded.updated_at",
-                [(*member, name, stamp, stamp) for member, (name, stamp) in profiles.items()],
-            )
-        if completions:
-            await tx.executemany(
-                "INSERT INTO progress_completions "
-                "(guild_id, user_id, section_id, done_at, week, month) VALUES (?, ?, ?, ?, ?, ?)",
-                completions,
-            )
+        await _insert_rows(
+            tx,
+            "INSERT INTO progress_members "
+            "(guild_id, user_id, display_name, hidden, first_seen, updated_at) VALUES ",
+            "(?, ?, ?, 0, ?, ?)",
+            [(*member, name, stamp, stamp) for member, (name, stamp) in profiles.items()],
+            " ON CONFLICT (guild_id, user_id) DO UPDATE SET "
+            "display_name = excluded.display_name, updated_at = excluded.updated_at",
+        )
+        await _insert_rows(
+            tx,
+            "INSERT INTO progress_completions "
+            "(guild_id, user_id, section_id, done_at, week, month) VALUES ",
+            "(?, ?, ?, ?, ?, ?)",
+            completions,
+        )
         for member, state in states.items():
             if state.name is not None:
                 self._remember(*member, state.name)
@@ -955,6 +959,26 @@ class ProgressRepo:
             )
         self._names.pop((guild_id, user_id), None)
         return completions + members if members else 0
+
+
+async def _insert_rows(
+    tx: Tx, head: str, values: str, rows: Sequence[Sequence[Any]], tail: str = ""
+) -> None:
+    """Insert rows with multi-row statements: a batch in a few statements, not one per row.
+
+    Chunks are powers of two (at most `INSERT_CHUNK` rows), so few statement texts exist to
+    prepare and cache; the database's triggers then run once per statement on PostgreSQL.
+    """
+    size = INSERT_CHUNK
+    start = 0
+    while start < len(rows):
+        while size > len(rows) - start:
+            size //= 2
+        chunk = rows[start : start + size]
+        start += size
+        await tx.execute(
+            head + ", ".join([values] * size) + tail, [value for row in chunk for value in row]
+        )
 
 
 async def _rows(tx: Tx, sql: str) -> set[tuple[object, ...]]:

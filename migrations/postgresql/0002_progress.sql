@@ -138,55 +138,85 @@ CREATE TRIGGER progress_points_removed AFTER DELETE ON progress_points
 REFERENCING OLD TABLE AS progress_old_points
 FOR EACH STATEMENT EXECUTE FUNCTION progress_points_removed();
 
--- A counted section done by a visible member scores in its week, its month and all time.
+-- A counted section done by a visible member scores in its week, its month and all time
+-- (SQLite: progress_completion_added). Like the levels' triggers, this one and the next run
+-- once per statement over its rows: a /done batch inserts its completions in a few statements,
+-- and each moves the points and totals once, by as many as it added.
 CREATE FUNCTION progress_completion_added() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM progress_sections WHERE section_id = NEW.section_id)
-        AND EXISTS (
-            SELECT 1 FROM progress_members
-            WHERE guild_id = NEW.guild_id AND user_id = NEW.user_id AND hidden = 0
-        )
-    THEN
-        INSERT INTO progress_points AS p (guild_id, user_id, period, points)
-        VALUES (NEW.guild_id, NEW.user_id, 'all', 1),
-               (NEW.guild_id, NEW.user_id, NEW.week, 1),
-               (NEW.guild_id, NEW.user_id, NEW.month, 1)
-        ON CONFLICT (guild_id, user_id, period) DO UPDATE SET points = p.points + 1;
-        INSERT INTO progress_section_totals AS t (guild_id, section_id, members)
-        VALUES (NEW.guild_id, NEW.section_id, 1)
-        ON CONFLICT (guild_id, section_id) DO UPDATE SET members = t.members + 1;
-    END IF;
+    INSERT INTO progress_points AS p (guild_id, user_id, period, points)
+    SELECT guild_id, user_id, period, COUNT(*) FROM (
+        SELECT n.guild_id, n.user_id, x.period
+        FROM progress_new_completions AS n
+        JOIN progress_sections AS s ON s.section_id = n.section_id
+        JOIN progress_members AS m ON m.guild_id = n.guild_id AND m.user_id = n.user_id
+        CROSS JOIN LATERAL (VALUES ('all'), (n.week), (n.month)) AS x (period)
+        WHERE m.hidden = 0
+    ) AS scored
+    GROUP BY guild_id, user_id, period
+    ORDER BY guild_id, user_id, period
+    ON CONFLICT (guild_id, user_id, period) DO UPDATE SET points = p.points + excluded.points;
+    INSERT INTO progress_section_totals AS t (guild_id, section_id, members)
+    SELECT n.guild_id, n.section_id, COUNT(*)
+    FROM progress_new_completions AS n
+    JOIN progress_sections AS s ON s.section_id = n.section_id
+    JOIN progress_members AS m ON m.guild_id = n.guild_id AND m.user_id = n.user_id
+    WHERE m.hidden = 0
+    GROUP BY n.guild_id, n.section_id
+    ORDER BY n.guild_id, n.section_id
+    ON CONFLICT (guild_id, section_id) DO UPDATE SET members = t.members + excluded.members;
     RETURN NULL;
 END;
 $$;
 
 CREATE TRIGGER progress_completion_added AFTER INSERT ON progress_completions
-FOR EACH ROW EXECUTE FUNCTION progress_completion_added();
+REFERENCING NEW TABLE AS progress_new_completions
+FOR EACH STATEMENT EXECUTE FUNCTION progress_completion_added();
 
--- An undo takes the point off the periods the section was originally done in.
+-- An undo takes the point off the periods the section was originally done in (SQLite:
+-- progress_completion_removed): a points row that loses all it has goes, the others shrink.
 CREATE FUNCTION progress_completion_removed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF EXISTS (SELECT 1 FROM progress_sections WHERE section_id = OLD.section_id)
-        AND EXISTS (
-            SELECT 1 FROM progress_members
-            WHERE guild_id = OLD.guild_id AND user_id = OLD.user_id AND hidden = 0
-        )
-    THEN
-        DELETE FROM progress_points
-        WHERE guild_id = OLD.guild_id AND user_id = OLD.user_id
-            AND period IN ('all', OLD.week, OLD.month) AND points = 1;
-        UPDATE progress_points SET points = points - 1
-        WHERE guild_id = OLD.guild_id AND user_id = OLD.user_id
-            AND period IN ('all', OLD.week, OLD.month);
-        UPDATE progress_section_totals SET members = members - 1
-        WHERE guild_id = OLD.guild_id AND section_id = OLD.section_id;
-    END IF;
+    DELETE FROM progress_points AS p
+    USING (
+        SELECT o.guild_id, o.user_id, x.period, COUNT(*) AS lost
+        FROM progress_old_completions AS o
+        JOIN progress_sections AS s ON s.section_id = o.section_id
+        JOIN progress_members AS m ON m.guild_id = o.guild_id AND m.user_id = o.user_id
+        CROSS JOIN LATERAL (VALUES ('all'), (o.week), (o.month)) AS x (period)
+        WHERE m.hidden = 0
+        GROUP BY o.guild_id, o.user_id, x.period
+    ) AS l
+    WHERE p.guild_id = l.guild_id AND p.user_id = l.user_id AND p.period = l.period
+        AND p.points <= l.lost;
+    UPDATE progress_points AS p SET points = p.points - l.lost
+    FROM (
+        SELECT o.guild_id, o.user_id, x.period, COUNT(*) AS lost
+        FROM progress_old_completions AS o
+        JOIN progress_sections AS s ON s.section_id = o.section_id
+        JOIN progress_members AS m ON m.guild_id = o.guild_id AND m.user_id = o.user_id
+        CROSS JOIN LATERAL (VALUES ('all'), (o.week), (o.month)) AS x (period)
+        WHERE m.hidden = 0
+        GROUP BY o.guild_id, o.user_id, x.period
+    ) AS l
+    WHERE p.guild_id = l.guild_id AND p.user_id = l.user_id AND p.period = l.period;
+    UPDATE progress_section_totals AS t SET members = t.members - g.lost
+    FROM (
+        SELECT o.guild_id, o.section_id, COUNT(*) AS lost
+        FROM progress_old_completions AS o
+        JOIN progress_sections AS s ON s.section_id = o.section_id
+        JOIN progress_members AS m ON m.guild_id = o.guild_id AND m.user_id = o.user_id
+        WHERE m.hidden = 0
+        GROUP BY o.guild_id, o.section_id
+    ) AS g
+    WHERE t.guild_id = g.guild_id AND t.section_id = g.section_id;
     RETURN NULL;
 END;
 $$;
 
 CREATE TRIGGER progress_completion_removed AFTER DELETE ON progress_completions
-FOR EACH ROW EXECUTE FUNCTION progress_completion_removed();
+REFERENCING OLD TABLE AS progress_old_completions
+FOR EACH STATEMENT EXECUTE FUNCTION progress_completion_removed();
 
 -- Hiding takes a member off every board; showing recounts them from their completions.
 CREATE FUNCTION progress_member_hidden() RETURNS trigger LANGUAGE plpgsql AS $$
