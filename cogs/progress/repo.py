@@ -52,7 +52,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from bot.database import Database, Tx
+from bot.database import Database, IntegrityError, Tx
 from cogs.progress.stats import (
     ALL_TIME,
     Level,
@@ -71,7 +71,7 @@ FINGERPRINT_KEY = "progress:sections"
 NAME_LIMIT = 100
 NAME_CACHE_LIMIT = 50_000
 BATCH_LIMIT = 250
-#: The most rows one INSERT of a batch carries (a power of two; 256 rows × 6 columns of
+#: The most member rows one INSERT of a batch carries (a power of two; 256 rows × 6 columns of
 #: parameters stay far below both engines' limits).
 INSERT_CHUNK = 256
 #: How long /topic may show a finished count that another process's write has changed.
@@ -718,13 +718,23 @@ class ProgressRepo:
             " ON CONFLICT (guild_id, user_id) DO UPDATE SET "
             "display_name = excluded.display_name, updated_at = excluded.updated_at",
         )
-        await _insert_rows(
-            tx,
-            "INSERT INTO progress_completions "
-            "(guild_id, user_id, section_id, done_at, week, month) VALUES ",
-            "(?, ?, ?, ?, ?, ?)",
-            completions,
-        )
+        if completions:
+            # One statement for the batch: the rows padded to a power of two with copies of
+            # the last, which the conflict clause skips. Nothing else may be skipped: the
+            # guilds' locks made the read above the truth, so a shortfall is an error.
+            padded = _padded(completions)
+            stored = await tx.fetch_all(
+                "INSERT INTO progress_completions "
+                "(guild_id, user_id, section_id, done_at, week, month) VALUES "
+                + ", ".join(["(?, ?, ?, ?, ?, ?)"] * len(padded))
+                + " ON CONFLICT (guild_id, user_id, section_id) DO NOTHING RETURNING 1",
+                [value for row in padded for value in row],
+            )
+            if len(stored) != len(completions):
+                raise IntegrityError(
+                    f"{len(completions) - len(stored)} of {len(completions)} completions "
+                    "were already stored by a writer outside the guild's lock"
+                )
         for member, state in states.items():
             if state.name is not None:
                 self._remember(*member, state.name)
