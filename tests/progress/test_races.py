@@ -232,3 +232,22 @@ async def test_two_processes_rebuilding_for_a_new_roadmap_at_once(
         assert sorted(rebuilt[:2]) == [False, True]  # one rebuilt, the other found it done
         assert await a.counter_problems() == []
         assert await b.finished_count(GUILD, SECTIONS[0]) == 0
+
+
+async def test_batches_of_several_guilds_from_two_processes_never_deadlock(
+    pair: tuple[ProgressRepo, ProgressRepo],
+) -> None:
+    """Each side's group commit takes several guilds' locks at once, in one order."""
+    one, two = pair
+    guilds = [GUILD + 100 + g for g in range(4)]
+    for n in range(5):
+        pairs = [(guilds[user % len(guilds)], 30_000 + user) for user in range(30)]
+        calls = [one.mark_done(g, u, "m", SECTIONS[n], START) for g, u in pairs]
+        calls += [two.mark_done(g, u, "m", SECTIONS[n], START) for g, u in pairs[::-1]]
+        changes = await asyncio.wait_for(asyncio.gather(*calls), 60)
+        # Both sides asked for the same (guild, member, section): one of each pair changed.
+        assert sum(change.changed for change in changes) == 30
+    assert await one.counter_problems() == []
+    for guild in guilds:
+        board = await two.board(guild, "all", 0, 0, per_page=50)
+        assert {entry.points for entry in board.entries} == {5}
