@@ -5,7 +5,7 @@
 --
 -- SQLite cannot turn a generated column into a stored one in place, so progress_completions
 -- is rebuilt: every row is copied with the week and month the old formula gave it (the same
--- values stats.week_key gives; tests/progress/test_repo.py compares them over eight years).
+-- values stats.week_key gives; tests/progress/test_upgrade.py compares them over eight years).
 -- done_at, first_seen and updated_at are already in the one time encoding (bot.clock.db_time:
 -- fixed-width ISO-8601 UTC text with microseconds) and are copied unchanged.
 --
