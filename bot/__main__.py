@@ -1,4 +1,4 @@
-"""StudyBot's command line: `studybot run|migrate|backup|topic|check-roadmap`."""
+"""StudyBot's command line: `studybot run|migrate|backup|move-to|topic|check-roadmap`."""
 
 from __future__ import annotations
 
@@ -9,20 +9,23 @@ import logging
 import os
 import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Awaitable, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 import aiohttp
 import discord
 
-from bot.database import Database, DatabaseError, backup
-from bot.settings import Settings, SettingsError, load_settings
+from bot.database import Database, DatabaseError, backup, is_postgres_url, redact
+from bot.settings import Settings, SettingsError, database_target, load_settings
+from bot.transfer import BarProgress, dump_postgres, move_to, one_line
 from roadmap.lookup import SectionIndex
 from roadmap.model import Roadmap
 from roadmap.parser import RoadmapError, check_roadmap_file, load_roadmap
 from roadmap.text import section_text
 
 log = logging.getLogger("bot")
+T = TypeVar("T")
 
 TOKEN_HINT = (
     "DISCORD_TOKEN is not set: put your bot token in the environment or in a .env file "
@@ -104,9 +107,32 @@ def cmd_run(settings: Settings) -> int:
         return fail(f"Discord answered {exc.status}: {exc.text or 'no details'}")
 
 
-async def _migrate(path: Path) -> list[int]:
-    async with Database(path) as db:
-        return await db.migrate()
+def _label(target: Path | str) -> str:
+    """The database as shown in messages: a path, or a URL without its password."""
+    return redact(target) if isinstance(target, str) else str(target)
+
+
+async def _guard(job: Awaitable[T], target: Path | str) -> T:
+    """Await a database job; an unexpected driver error is one line, not a traceback."""
+    import asyncpg
+
+    try:
+        return await job
+    except DatabaseError:
+        raise
+    except (
+        OSError,
+        asyncpg.PostgresError,
+        asyncpg.InterfaceError,
+        asyncpg.InternalClientError,
+    ) as exc:
+        password = target if isinstance(target, str) else ""
+        raise DatabaseError(f"the database {_label(target)}: {one_line(exc, password)}") from None
+
+
+async def _migrate(target: Path | str) -> list[int]:
+    async with Database(target) as db:
+        return await _guard(db.migrate(), target)
 
 
 def cmd_migrate(settings: Settings) -> int:
@@ -116,19 +142,61 @@ def cmd_migrate(settings: Settings) -> int:
     except DatabaseError as exc:
         return fail(str(exc))
     if applied:
-        print(f"migrated {settings.database} to version {applied[-1]}")
+        print(f"migrated {_label(settings.database)} to version {applied[-1]}")
     else:
-        print(f"{settings.database} is up to date")
+        print(f"{_label(settings.database)} is up to date")
     return 0
 
 
 def cmd_backup(settings: Settings, destination: str) -> int:
-    """Copy the live database to PATH with SQLite's online backup."""
+    """Copy the live database to PATH: SQLite's online backup, or pg_dump on PostgreSQL."""
     try:
+        if isinstance(settings.database, str):
+            size = dump_postgres(settings.database, destination)
+            print(
+                f"backed up {_label(settings.database)} to {destination} with pg_dump "
+                f"(custom format, {size} bytes; restore with pg_restore)"
+            )
+            return 0
         pages = backup(settings.database, destination)
     except DatabaseError as exc:
         return fail(str(exc))
     print(f"backed up {settings.database} to {destination} ({pages} pages)")
+    return 0
+
+
+MOVE_USAGE = "move-to needs a postgresql://user:password@host:port/dbname URL"
+
+
+def cmd_move_to(settings: Settings, url: str) -> int:
+    """Copy every row of the SQLite database into an empty PostgreSQL database."""
+    try:
+        target = database_target(url)
+    except ValueError as exc:
+        return fail(f"{MOVE_USAGE}: {exc}", 2)
+    if not is_postgres_url(target):
+        return fail(MOVE_USAGE, 2)
+    assert isinstance(target, str)
+    if not isinstance(settings.database, Path):
+        return fail(
+            "move-to copies from an SQLite database, but STUDYBOT_DATABASE is a PostgreSQL URL: "
+            "set it to the SQLite file to move",
+            2,
+        )
+    try:
+        job = move_to(settings.database, target, progress=BarProgress())
+        result = asyncio.run(_guard(job, target))
+    except DatabaseError as exc:
+        return fail(str(exc))
+    noun = "table" if len(result.tables) == 1 else "tables"
+    print(
+        f"moved {result.rows} rows in {len(result.tables)} {noun} from {result.source} to "
+        f"{result.target} (schema version {result.version}); every row count matches"
+    )
+    print(
+        "set STUDYBOT_DATABASE to that URL to run StudyBot on PostgreSQL; the SQLite file is "
+        "left as it was"
+    )
     return 0
 
 
@@ -193,8 +261,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     sub.add_parser("run", help="connect to Discord and serve (needs DISCORD_TOKEN)")
     sub.add_parser("migrate", help="create or upgrade the database")
-    p_backup = sub.add_parser("backup", help="online backup of the database to PATH")
+    p_backup = sub.add_parser(
+        "backup", help="online backup of the database to PATH (pg_dump on PostgreSQL)"
+    )
     p_backup.add_argument("path")
+    p_move = sub.add_parser(
+        "move-to", help="copy the SQLite database into an empty PostgreSQL database at URL"
+    )
+    p_move.add_argument("url", metavar="URL")
     p_topic = sub.add_parser("topic", help="print a roadmap section, e.g. `topic 4.5`")
     p_topic.add_argument("query", nargs="+")
     p_check = sub.add_parser("check-roadmap", help="validate a roadmap markdown file")
@@ -217,6 +291,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return cmd_migrate(settings)
     if args.command == "backup":
         return cmd_backup(settings, args.path)
+    if args.command == "move-to":
+        return cmd_move_to(settings, args.url)
     return cmd_topic(settings, " ".join(args.query))
 
 

@@ -168,10 +168,11 @@ class StudyBot(commands.Bot):
         await self.db.connect()
         await self.db.migrate()
         self.scheduler.start()
-        self.scheduler.add_job(
-            self.db.checkpoint, "interval", seconds=CHECKPOINT_SECONDS, id="db:checkpoint",
-            replace_existing=True,
-        )  # fmt: skip
+        if self.db.dialect == "sqlite":
+            self.scheduler.add_job(
+                self.db.checkpoint, "interval", seconds=CHECKPOINT_SECONDS, id="db:checkpoint",
+                replace_existing=True,
+            )  # fmt: skip
         for name in self._cog_names:
             await self.load_extension(name)
         for cog in self._extra_cogs:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bot.database import redact
 
 DISCORD_API_BASE = "https://discord.com/api/v10"
 DISCORD_GATEWAY_URL = "wss://gateway.discord.gg/"
@@ -20,6 +23,33 @@ LogLevel = Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"]
 def _env(name: str) -> AliasChoices:
     """Accept a setting under its environment name or its field name."""
     return AliasChoices(name, name.lower())
+
+
+def database_target(value: str) -> Path | str:
+    """An SQLite path (a `Path`) or a checked postgresql:// URL (a `str`); else ValueError.
+
+    The messages never repeat the value: a URL may carry a password.
+    """
+    if "://" in value:
+        scheme = value.split("://", 1)[0].lower()
+        if scheme not in ("postgresql", "postgres"):
+            raise ValueError(
+                f"{scheme}:// is not supported: use an SQLite file path or a "
+                "postgresql://user:password@host:port/dbname URL"
+            )
+        try:
+            parts = urlsplit(value)
+            parts.port  # noqa: B018 - reading it validates it
+        except ValueError:
+            raise ValueError("the PostgreSQL URL cannot be read") from None
+        if not parts.hostname and "host=" not in parts.query:
+            raise ValueError("the PostgreSQL URL needs a host (postgresql://user@host/db)")
+        if not parts.path.strip("/"):
+            raise ValueError("the PostgreSQL URL needs a database name (…/dbname)")
+        return value
+    if not value.strip():
+        raise ValueError("must be an SQLite file path or a postgresql:// URL")
+    return Path(value)
 
 
 class Settings(BaseSettings):
@@ -75,28 +105,7 @@ class Settings(BaseSettings):
     @classmethod
     def _database(cls, value: object) -> object:
         """An SQLite path, or a postgresql:// URL with a host and a database name."""
-        if isinstance(value, str) and "://" in value:
-            scheme = value.split("://", 1)[0].lower()
-            if scheme not in ("postgresql", "postgres"):
-                raise ValueError(
-                    f"{scheme}:// is not supported: use an SQLite file path or a "
-                    "postgresql://user:password@host:port/dbname URL"
-                )
-            try:
-                parts = urlsplit(value)
-                parts.port  # noqa: B018 - reading it validates it
-            except ValueError:
-                raise ValueError("the PostgreSQL URL cannot be read") from None
-            if not parts.hostname and "host=" not in parts.query:
-                raise ValueError("the PostgreSQL URL needs a host (postgresql://user@host/db)")
-            if not parts.path.strip("/"):
-                raise ValueError("the PostgreSQL URL needs a database name (…/dbname)")
-            return value
-        if isinstance(value, str):
-            if not value.strip():
-                raise ValueError("must be an SQLite file path or a postgresql:// URL")
-            return Path(value)
-        return value
+        return database_target(value) if isinstance(value, str) else value
 
     @field_validator("discord_api_base", "discord_gateway_url", "kaggle_api_base", "arxiv_api_base")
     @classmethod
@@ -111,6 +120,11 @@ class Settings(BaseSettings):
     def _blank_is_unset(cls, value: object) -> object:
         """Treat an empty variable as unset."""
         return None if isinstance(value, str) and not value.strip() else value
+
+    def __repr_args__(self) -> Iterator[tuple[str | None, Any]]:
+        """Show the settings without the database URL's password (tokens are SecretStr)."""
+        for name, value in super().__repr_args__():
+            yield name, redact(value) if name == "database" and isinstance(value, str) else value
 
     @property
     def kaggle_configured(self) -> bool:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import discord
 
 from bot.errors import report_error
+
+log = logging.getLogger(__name__)
 
 OWNER_ONLY = "Only the member who ran this command can use these buttons; run it yourself."
 
@@ -47,6 +50,10 @@ class OwnedView(StudyView):
                 await self.message.edit(view=self)
             except discord.HTTPException:
                 pass
+            except RuntimeError:
+                # The bot closed before the view expired: its HTTP session is gone, and with
+                # it any way to grey the buttons out.
+                log.debug("view expired after the bot closed", exc_info=True)
 
 
 PageSource = Callable[[int], Awaitable[discord.Embed]]

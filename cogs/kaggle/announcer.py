@@ -84,9 +84,13 @@ class Announcer:
         self._auth_failing = False
         self._status: KaggleStatus | None = None
 
-    async def status(self) -> KaggleStatus:
-        """How the polls went, as stored (kept in memory: only this announcer writes it)."""
-        if self._status is None:
+    async def status(self, *, fresh: bool = False) -> KaggleStatus:
+        """How the polls went, as stored.
+
+        Commands read the copy kept in memory since this process's last poll or delivery run;
+        deliveries read it afresh (`fresh`), since another process may have polled meanwhile.
+        """
+        if self._status is None or fresh:
             self._status = await self.repo.status()
         return self._status
 
@@ -124,12 +128,10 @@ class Announcer:
                 sections = {
                     c.ref: sections_for(c.title, c.tags, c.description) for c in competitions
                 }
-                now = self.bot.clock()
-                new = await self.repo.store_competitions(competitions, sections, now)
-                await self.repo.record_success(now)
+                # The list and the time of this successful check are stored together.
+                new = await self.repo.store_competitions(competitions, sections, self.bot.clock())
                 fetched = len(competitions)
-            self._status = await self.repo.status()
-            posted = await self.deliver_all()
+            posted = await self.deliver_all()  # which reads the new status into memory
             return PollResult(state, fetched, new, posted)
 
     # ----------------------------------------------------------------------------- delivery
@@ -138,7 +140,7 @@ class Announcer:
         """Claim what is due for every subscription and send it; returns how many were claimed."""
         async with self._deliver_lock:
             now = self.bot.clock()
-            has_list = (await self.status()).last_success is not None
+            has_list = (await self.status(fresh=True)).last_success is not None
             posted = 0
             for subscription in await self.repo.active_subscriptions():
                 posted += await self._deliver_guarded(subscription, now, has_list)
@@ -153,7 +155,7 @@ class Announcer:
             if subscription is None or subscription.paused:
                 return 0
             now = self.bot.clock()
-            has_list = (await self.status()).last_success is not None
+            has_list = (await self.status(fresh=True)).last_success is not None
             posted = await self._deliver_guarded(subscription, now, has_list)
         if posted:
             await self.bot.outbox.run()
@@ -280,8 +282,8 @@ class Announcer:
         if post.ref is None:
             return
         subscription = await self.repo.subscription(post.ref)
-        if subscription is None:
-            return
+        if subscription is None or subscription.channel_id != post.channel_id:
+            return  # unsubscribed meanwhile (SQLite may even have given its id to another)
         if reason in ("gone", "forbidden"):
             why = (
                 "the channel was deleted"

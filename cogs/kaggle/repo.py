@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any, ClassVar
 
-import aiosqlite
-
-from bot.database import Database
+from bot.clock import db_time, db_time_or_none, parse_db_time, parse_db_time_or_none
+from bot.database import Database, IntegrityError, Row, Tx
 from bot.outbox import NewPost, Outbox
 from cogs.kaggle.client import Competition
 
@@ -28,18 +26,6 @@ WEEK = timedelta(days=7)
 DAY = timedelta(days=1)
 # Competitions Kaggle stopped listing are forgotten this long after their deadline.
 FORGET_AFTER = timedelta(days=180)
-
-
-def to_epoch(moment: datetime) -> int:
-    """Whole epoch seconds of an aware datetime."""
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime")
-    return int(moment.timestamp())
-
-
-def from_epoch(value: int | None) -> datetime | None:
-    """An aware UTC datetime from epoch seconds (None stays None)."""
-    return None if value is None else datetime.fromtimestamp(value, UTC)
 
 
 def weekly_kind(iso_year: int, iso_week: int) -> str:
@@ -89,7 +75,7 @@ class Subscription:
         return category_matches(self.category, category)
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Subscription:
+    def from_row(cls, row: Row) -> Subscription:
         """Build from a kaggle_subscriptions row."""
         return cls(
             id=row["id"],
@@ -97,9 +83,9 @@ class Subscription:
             channel_id=row["channel_id"],
             category=row["category"],
             subscribed_by=row["subscribed_by"],
-            created_at=from_epoch(row["created_at"]) or datetime.min.replace(tzinfo=UTC),
+            created_at=parse_db_time(row["created_at"]),
             summarised=row["summarised_at"] is not None,
-            paused_at=from_epoch(row["paused_at"]),
+            paused_at=parse_db_time_or_none(row["paused_at"]),
             pause_reason=row["pause_reason"],
         )
 
@@ -122,7 +108,7 @@ class StoredCompetition:
     first_seen: datetime
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> StoredCompetition:
+    def from_row(cls, row: Row) -> StoredCompetition:
         """Build from a kaggle_competitions row."""
         return cls(
             ref=row["ref"],
@@ -131,12 +117,12 @@ class StoredCompetition:
             description=row["description"],
             category=row["category"],
             reward=row["reward"],
-            deadline=from_epoch(row["deadline"]),
-            enabled_date=from_epoch(row["enabled_date"]),
+            deadline=parse_db_time_or_none(row["deadline"]),
+            enabled_date=parse_db_time_or_none(row["enabled_date"]),
             team_count=row["team_count"],
             tags=tuple(_json_list(row["tags"])),
             sections=tuple(_json_list(row["sections"])),
-            first_seen=from_epoch(row["first_seen"]) or datetime.min.replace(tzinfo=UTC),
+            first_seen=parse_db_time(row["first_seen"]),
         )
 
 
@@ -194,8 +180,41 @@ def _json_list(text: str | None) -> list[str]:
     return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
 
 
+_SUBSCRIPTION_INSERT = (
+    "INSERT INTO kaggle_subscriptions "
+    "(guild_id, channel_id, category, subscribed_by, created_at, updated_at) "
+    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (channel_id) DO NOTHING RETURNING *"
+)
+_RECORD_SUCCESS = (
+    "UPDATE kaggle_status SET last_success = ?, last_failure = NULL, failure = NULL, "
+    "auth_error = NULL, auth_error_since = NULL WHERE id = 1"
+)
+_CLAIM = (
+    "INSERT INTO kaggle_deliveries (subscription_id, competition_ref, kind, claimed_at) "
+    "SELECT id, CAST(? AS TEXT), CAST(? AS TEXT), CAST(? AS TEXT) FROM kaggle_subscriptions "
+    "WHERE id = ? AND paused_at IS NULL ON CONFLICT DO NOTHING"
+)
+_CLAIM_ALSO = (
+    "INSERT INTO kaggle_deliveries (subscription_id, competition_ref, kind, claimed_at) "
+    "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
+)
+
+
+def _locked(tx: Tx) -> str:
+    """The row-lock clause for a read that decides a write in the same transaction.
+
+    PostgreSQL runs transactions side by side (READ COMMITTED): the row is locked until the
+    commit. SQLite needs none: `BEGIN IMMEDIATE` lets one writer in at a time.
+    """
+    return " FOR UPDATE" if tx.dialect == "postgresql" else ""
+
+
 class KaggleRepo:
-    """Parameterised SQL for the Kaggle tables."""
+    """Parameterised SQL for the Kaggle tables, the same on SQLite and PostgreSQL.
+
+    Every step that reads to decide a write is one statement, a unique constraint or a row
+    lock, so several connections (a PostgreSQL pool, several processes) never post twice.
+    """
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -208,50 +227,52 @@ class KaggleRepo:
         """Create or update the channel's subscription; a change or a resume re-summarises."""
         if category not in CATEGORIES:
             raise ValueError(f"unknown category {category!r}")
-        stamp = to_epoch(now)
-        async with self.db.transaction() as conn:
-            async with conn.execute(
-                "SELECT * FROM kaggle_subscriptions WHERE channel_id = ?", (channel_id,)
-            ) as cursor:
-                existing = await cursor.fetchone()
-            if existing is None:
-                await conn.execute(
-                    "INSERT INTO kaggle_subscriptions "
-                    "(guild_id, channel_id, category, subscribed_by, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?)",
-                    (guild_id, channel_id, category, user_id, stamp, stamp),
+        stamp = db_time(now)
+        params = (guild_id, channel_id, category, user_id, stamp, stamp)
+        async with self.db.transaction() as tx:
+            # The channel's unique key decides who creates it; whoever finds it there locks
+            # it, so what changed is told from the row as it really was.
+            for _ in range(3):
+                row = await tx.fetch_one(_SUBSCRIPTION_INSERT, params)
+                if row is not None:
+                    created = Subscription.from_row(row)
+                    return SubscribeResult(created, SubscribeOutcome.CREATED, None, False)
+                existing = await tx.fetch_one(
+                    "SELECT * FROM kaggle_subscriptions WHERE channel_id = ?" + _locked(tx),
+                    (channel_id,),
                 )
-                outcome, previous, resumed = SubscribeOutcome.CREATED, None, False
+                if existing is not None:
+                    break
+                # Unsubscribed between the two statements: try the insert again.
             else:
-                previous = existing["category"]
-                resumed = existing["paused_at"] is not None
-                changed = previous != category or resumed
-                # A new category or a resume posts a fresh summary instead of announcing, one
-                # by one, everything that appeared meanwhile.
-                await conn.execute(
-                    "UPDATE kaggle_subscriptions SET category = ?, subscribed_by = ?, "
-                    "updated_at = ?, paused_at = NULL, pause_reason = NULL, "
-                    "summarised_at = CASE WHEN ? THEN NULL ELSE summarised_at END "
-                    "WHERE id = ?",
-                    (category, user_id, stamp, int(changed), existing["id"]),
-                )
-                outcome = SubscribeOutcome.UPDATED if changed else SubscribeOutcome.UNCHANGED
-            async with conn.execute(
-                "SELECT * FROM kaggle_subscriptions WHERE channel_id = ?", (channel_id,)
-            ) as cursor:
-                row = await cursor.fetchone()
-        assert row is not None
+                raise RuntimeError(f"the subscription of channel {channel_id} keeps vanishing")
+            previous = str(existing["category"])
+            resumed = existing["paused_at"] is not None
+            changed = previous != category or resumed
+            # A new category or a resume posts a fresh summary instead of announcing, one by
+            # one, everything that appeared meanwhile.
+            row = await tx.fetch_one(
+                "UPDATE kaggle_subscriptions SET category = ?, subscribed_by = ?, "
+                "updated_at = ?, paused_at = NULL, pause_reason = NULL, summarised_at = ? "
+                "WHERE id = ? RETURNING *",
+                (
+                    category,
+                    user_id,
+                    stamp,
+                    None if changed else existing["summarised_at"],
+                    existing["id"],
+                ),
+            )
+        assert row is not None  # the row is locked (or the only writer is us)
+        outcome = SubscribeOutcome.UPDATED if changed else SubscribeOutcome.UNCHANGED
         return SubscribeResult(Subscription.from_row(row), outcome, previous, resumed)
 
     async def unsubscribe(self, guild_id: int, channel_id: int) -> Subscription | None:
         """Delete the channel's subscription (and its claims); the removed one, if any."""
-        async with self.db.transaction() as conn:
-            async with conn.execute(
-                "DELETE FROM kaggle_subscriptions WHERE guild_id = ? AND channel_id = ? "
-                "RETURNING *",
-                (guild_id, channel_id),
-            ) as cursor:
-                row = await cursor.fetchone()
+        row = await self.db.fetch_one(
+            "DELETE FROM kaggle_subscriptions WHERE guild_id = ? AND channel_id = ? RETURNING *",
+            (guild_id, channel_id),
+        )
         return None if row is None else Subscription.from_row(row)
 
     async def subscription(self, subscription_id: int) -> Subscription | None:
@@ -280,7 +301,7 @@ class KaggleRepo:
         changed = await self.db.execute(
             "UPDATE kaggle_subscriptions SET paused_at = ?, pause_reason = ? "
             "WHERE id = ? AND paused_at IS NULL",
-            (to_epoch(now), reason, subscription_id),
+            (db_time(now), reason, subscription_id),
         )
         return changed == 1
 
@@ -331,8 +352,12 @@ class KaggleRepo:
         sections: dict[str, list[str]],
         now: datetime,
     ) -> int:
-        """Replace the listed set with Kaggle's latest answer; returns how many are new."""
-        stamp = to_epoch(now)
+        """Replace the listed set with Kaggle's answer at `now` and record the successful poll.
+
+        Returns how many competitions are new. The list and the time it was checked commit
+        together.
+        """
+        stamp = db_time(now)
         rows = [
             (
                 c.ref,
@@ -341,8 +366,8 @@ class KaggleRepo:
                 c.description,
                 c.category,
                 c.reward,
-                None if c.deadline is None else to_epoch(c.deadline),
-                None if c.enabled_date is None else to_epoch(c.enabled_date),
+                db_time_or_none(c.deadline),
+                db_time_or_none(c.enabled_date),
                 c.team_count,
                 json.dumps(c.tags),
                 json.dumps(sections.get(c.ref, [])),
@@ -351,12 +376,14 @@ class KaggleRepo:
             )
             for c in competitions
         ]
-        async with self.db.transaction() as conn:
-            known = {
-                row[0] for row in await conn.execute_fetchall("SELECT ref FROM kaggle_competitions")
-            }
-            await conn.execute("UPDATE kaggle_competitions SET listed = 0 WHERE listed = 1")
-            await conn.executemany(
+        async with self.db.transaction() as tx:
+            # Writing the one status row first locks it: two processes storing their answers
+            # at once take turns, so the listed set is always one whole answer, never a mix,
+            # and the count of new competitions is right for each.
+            await tx.execute(_RECORD_SUCCESS, (stamp,))
+            known = {row[0] for row in await tx.fetch_all("SELECT ref FROM kaggle_competitions")}
+            await tx.execute("UPDATE kaggle_competitions SET listed = 0 WHERE listed = 1")
+            await tx.executemany(
                 "INSERT INTO kaggle_competitions (ref, title, url, description, category, "
                 "reward, deadline, enabled_date, team_count, tags, sections, first_seen, "
                 "last_seen, listed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1) "
@@ -368,9 +395,9 @@ class KaggleRepo:
                 "last_seen = excluded.last_seen, listed = 1",
                 rows,
             )
-            await conn.execute(
+            await tx.execute(
                 "DELETE FROM kaggle_competitions WHERE listed = 0 AND deadline < ?",
-                (to_epoch(now - FORGET_AFTER),),
+                (db_time(now - FORGET_AFTER),),
             )
         return len({c.ref for c in competitions} - known)
 
@@ -382,7 +409,7 @@ class KaggleRepo:
             "SELECT * FROM kaggle_competitions WHERE listed = 1 "
             "AND (deadline IS NULL OR deadline > ?) "
             "ORDER BY deadline IS NULL, deadline, first_seen, ref",
-            (to_epoch(now),),
+            (db_time(now),),
         )
         competitions = [StoredCompetition.from_row(row) for row in rows]
         return [c for c in competitions if category_matches(category, c.category)]
@@ -395,7 +422,7 @@ class KaggleRepo:
             "SELECT *, COUNT(*) OVER () AS total FROM kaggle_competitions WHERE listed = 1 "
             "AND (deadline IS NULL OR deadline > ?) "
             "ORDER BY deadline IS NULL, deadline, first_seen, ref LIMIT ? OFFSET ?",
-            (to_epoch(now), limit, offset),
+            (db_time(now), limit, offset),
         )
         total = int(rows[0]["total"]) if rows else 0
         return [StoredCompetition.from_row(row) for row in rows], total
@@ -410,7 +437,7 @@ class KaggleRepo:
             "AND NOT EXISTS (SELECT 1 FROM kaggle_deliveries d WHERE d.subscription_id = ? "
             "AND d.competition_ref = c.ref AND d.kind = ?) "
             "ORDER BY c.first_seen, c.enabled_date, c.ref",
-            (to_epoch(now), subscription.id, ANNOUNCE),
+            (db_time(now), subscription.id, ANNOUNCE),
         )
         competitions = [StoredCompetition.from_row(row) for row in rows]
         return [c for c in competitions if subscription.wants(c.category)]
@@ -431,8 +458,8 @@ class KaggleRepo:
                 REMIND_DAY,
                 subscription_id,
                 ANNOUNCE,
-                to_epoch(now),
-                to_epoch(now + WEEK),
+                db_time(now),
+                db_time(now + WEEK),
             ),
         )
         due: list[DueReminder] = []
@@ -463,28 +490,26 @@ class KaggleRepo:
     ) -> bool:
         """Commit a claim for one post (plus silent `also` kinds) and its outbox row.
 
-        False if already claimed; the claim and the outbox row commit together, so the post
-        goes out exactly once.
+        False if already claimed, or the subscription is paused or gone; the claim and the
+        outbox row commit together, so the post goes out exactly once.
         """
-        stamp = to_epoch(now)
-        insert = (
-            "INSERT INTO kaggle_deliveries (subscription_id, competition_ref, kind, claimed_at) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING"
-        )
+        stamp = db_time(now)
         extras = [(subscription_id, ref, extra, stamp) for extra in also]
         try:
-            async with self.db.transaction() as conn:
-                cursor = await conn.execute(insert, (subscription_id, ref, kind, stamp))
-                claimed = cursor.rowcount == 1
-                await cursor.close()
-                if not claimed:
+            async with self.db.transaction() as tx:
+                # The primary key (and one weekly challenge a week) decides between racing
+                # claims: the loser's insert does nothing and counts 0.
+                if await tx.execute(_CLAIM, (ref, kind, stamp, subscription_id)) != 1:
                     return False
                 if extras:
-                    await conn.executemany(insert, extras)
+                    await tx.executemany(_CLAIM_ALSO, extras)
                 if post is not None:
-                    await Outbox.enqueue(conn, post, now)
-        except sqlite3.IntegrityError:
-            return False  # the subscription was removed meanwhile
+                    await Outbox.enqueue(tx, post, now)
+        except IntegrityError:
+            # The subscription was deleted by a transaction that committed after this one
+            # looked. On PostgreSQL the error ended the transaction: it is rolled back here,
+            # outside it, and nothing more runs in it.
+            return False
         return True
 
     async def claim_summary(
@@ -496,24 +521,24 @@ class KaggleRepo:
     ) -> bool:
         """Mark a subscription summarised, claim (ref, kind) pairs and queue the summary post.
 
-        False if done already.
+        False if done already (or the subscription is paused or gone).
         """
-        stamp = to_epoch(now)
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        stamp = db_time(now)
+        async with self.db.transaction() as tx:
+            # One UPDATE both checks and marks: of two racing summaries, the second finds
+            # summarised_at set (PostgreSQL re-checks the row after the first commits).
+            marked = await tx.execute(
                 "UPDATE kaggle_subscriptions SET summarised_at = ? "
                 "WHERE id = ? AND summarised_at IS NULL AND paused_at IS NULL",
                 (stamp, subscription_id),
             )
-            if cursor.rowcount != 1:
+            if marked != 1:
                 return False
-            await conn.executemany(
-                "INSERT INTO kaggle_deliveries (subscription_id, competition_ref, kind, "
-                "claimed_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                [(subscription_id, ref, kind, stamp) for ref, kind in claims],
+            await tx.executemany(
+                _CLAIM_ALSO, [(subscription_id, ref, kind, stamp) for ref, kind in claims]
             )
             if post is not None:
-                await Outbox.enqueue(conn, post, now)
+                await Outbox.enqueue(tx, post, now)
         return True
 
     async def weekly_claimed(self, subscription_id: int, kind: str) -> bool:
@@ -560,31 +585,27 @@ class KaggleRepo:
         if row is None:
             return KaggleStatus(None, None, None, None, None)
         return KaggleStatus(
-            last_success=from_epoch(row["last_success"]),
-            last_failure=from_epoch(row["last_failure"]),
+            last_success=parse_db_time_or_none(row["last_success"]),
+            last_failure=parse_db_time_or_none(row["last_failure"]),
             failure=row["failure"],
             auth_error=row["auth_error"],
-            auth_error_since=from_epoch(row["auth_error_since"]),
+            auth_error_since=parse_db_time_or_none(row["auth_error_since"]),
         )
 
     async def record_success(self, now: datetime) -> None:
         """Kaggle answered: clear any failure or refused credentials."""
-        await self.db.execute(
-            "UPDATE kaggle_status SET last_success = ?, last_failure = NULL, failure = NULL, "
-            "auth_error = NULL, auth_error_since = NULL WHERE id = 1",
-            (to_epoch(now),),
-        )
+        await self.db.execute(_RECORD_SUCCESS, (db_time(now),))
 
     async def record_failure(self, now: datetime, reason: str) -> None:
         """Kaggle could not be reached."""
         await self.db.execute(
             "UPDATE kaggle_status SET last_failure = ?, failure = ? WHERE id = 1",
-            (to_epoch(now), reason),
+            (db_time(now), reason),
         )
 
     async def record_auth_error(self, now: datetime, reason: str) -> None:
         """Kaggle refused the credentials (the first time is kept as `since`)."""
-        stamp = to_epoch(now)
+        stamp = db_time(now)
         await self.db.execute(
             "UPDATE kaggle_status SET last_failure = ?, failure = ?, auth_error = ?, "
             "auth_error_since = COALESCE(auth_error_since, ?) WHERE id = 1",

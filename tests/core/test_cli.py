@@ -122,3 +122,12 @@ async def test_studybot_run_comes_up_answers_help_and_stops_on_sigterm(tmp_path:
     assert proc.returncode == 0, text
     assert "Traceback" not in text
     assert (tmp_path / "studybot.db").exists()
+
+
+def test_help_lists_move_to_and_the_postgresql_backup(tmp_path: Path) -> None:
+    result = run_cli(["--help"], tmp_path)
+    assert result.returncode == 0
+    assert "move-to" in result.stdout
+    assert "pg_dump on PostgreSQL" in result.stdout
+    usage = run_cli(["move-to", "--help"], tmp_path)
+    assert usage.returncode == 0 and "URL" in usage.stdout

@@ -130,3 +130,45 @@ async def test_the_paper_club_paces_and_times_out_arxiv_as_set(
     [reply] = await res.wait_followups(1)
     assert reply.ephemeral
     assert reply.content == "arXiv did not answer, try again later"
+
+
+DB_SECRET = "pw-Hn3-settings-secret"
+
+
+def test_database_is_a_path_or_a_postgresql_url(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STUDYBOT_DATABASE", "backups/studybot.db")
+    assert load_settings().database == Path("backups/studybot.db")
+    url = f"postgresql://studybot:{DB_SECRET}@db.internal:5432/studybot?sslmode=require"
+    monkeypatch.setenv("STUDYBOT_DATABASE", url)
+    settings = load_settings()
+    assert settings.database == url  # kept whole: the seam connects with it
+    # printing the settings never shows the password
+    for text in (repr(settings), str(settings)):
+        assert DB_SECRET not in text
+        assert "postgresql://studybot:***@db.internal:5432/studybot" in text
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (f"postgresql://studybot:{DB_SECRET}@db:54x2/studybot", "cannot be read"),
+        (f"postgresql://studybot:{DB_SECRET}@/studybot", "needs a host"),
+        (f"postgresql://studybot:{DB_SECRET}@db:5432", "needs a database name"),
+        (f"mysql://studybot:{DB_SECRET}@db/studybot", "mysql:// is not supported"),
+        ("   ", "must be an SQLite file path or a postgresql:// URL"),
+    ],
+)
+def test_an_unusable_database_setting_is_one_line_without_the_password(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, value: str, expected: str
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("STUDYBOT_DATABASE", value)
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    message = str(info.value)
+    assert message.startswith("invalid setting STUDYBOT_DATABASE: ")
+    assert expected in message
+    assert "\n" not in message and DB_SECRET not in message

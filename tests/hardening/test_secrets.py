@@ -1,17 +1,27 @@
-"""The Discord token and Kaggle credentials never appear in logs, replies, exports or the DB."""
+"""The Discord token, Kaggle credentials and database password never appear in logs, replies,
+exports, messages or the DB."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import shutil
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from pydantic import SecretStr
 
+from bot.__main__ import main as cli_main
 from bot.clock import FakeClock
 from bot.settings import Settings
+from tests.cli.helpers import BAD_DATABASES, COMMANDS, bad_database, run_command
+from tests.cli.helpers import SECRET as DB_SECRET
 from tests.conftest import START, BotHarness
+from tests.engines import ENABLE_HINT, PostgresServer, connect_postgres
 from tests.fakes.arxiv import FakeArxiv
 from tests.fakes.kaggle import FakeKaggle
 from tests.simulator import DiscordSimulator, use_simulator
@@ -125,3 +135,83 @@ async def test_secrets_never_leak(tmp_path: Path, auth: str) -> None:
 def await_base(server: FakeKaggle) -> str:
     """The fake Kaggle's base URL (it is started already)."""
     return server.base_url
+
+
+# -- the database password ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", BAD_DATABASES)
+async def test_the_database_password_never_shows_when_the_database_cannot_be_used(
+    tmp_path: Path, name: str, postgres_server: PostgresServer | None
+) -> None:
+    # DEBUG: `run` logs everything it does to stderr, from StudyBot and every library
+    async with bad_database(name, postgres_server) as bad:
+        results = await asyncio.gather(
+            *(
+                run_command(command, bad.url, tmp_path, {"STUDYBOT_LOG_LEVEL": "DEBUG"})
+                for command in COMMANDS
+            )
+        )
+    for result in results:
+        assert result.returncode != 0
+        assert DB_SECRET not in result.stdout + result.stderr, result.args
+        assert "Traceback" not in result.stderr, result.args
+
+
+@pytest.fixture
+def password_role(postgres_server: PostgresServer | None) -> Iterator[str]:
+    """A database owned by a role of its own with a password: its URL, password included.
+
+    The local server trusts connections from 127.0.0.1, so the password is not checked there;
+    what matters here is that it is in the URL StudyBot is given, everywhere it goes.
+    """
+    if postgres_server is None:
+        pytest.skip(ENABLE_HINT)
+    role = f"studybot_pw_{uuid.uuid4().hex[:8]}"
+    with connect_postgres(postgres_server.admin_url) as conn:
+        conn.execute(f"CREATE ROLE {role} LOGIN PASSWORD '{DB_SECRET}'")
+        conn.execute(f"CREATE DATABASE {role} OWNER {role}")
+    parts = urlsplit(postgres_server.admin_url)
+    netloc = f"{role}:{DB_SECRET}@{parts.hostname}:{parts.port or 5432}"
+    yield urlunsplit(parts._replace(netloc=netloc, path=f"/{role}"))
+    with connect_postgres(postgres_server.admin_url) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{role}" WITH (FORCE)')
+        conn.execute(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_the_database_password_never_shows_in_output_or_logs(
+    tmp_path: Path,
+    password_role: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    root = logging.getLogger()
+    handler, level = Everything(), root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    monkeypatch.chdir(tmp_path)
+    source = tmp_path / "studybot.db"
+    try:
+        monkeypatch.setenv("STUDYBOT_DATABASE", password_role)
+        assert cli_main(["migrate"]) == 0
+        assert cli_main(["migrate"]) == 0
+        backup = 0 if shutil.which("pg_dump") else 1
+        assert cli_main(["backup", str(tmp_path / "studybot.dump")]) == backup
+        assert cli_main(["move-to", password_role]) == 2  # STUDYBOT_DATABASE is not SQLite
+        monkeypatch.setenv("STUDYBOT_DATABASE", str(source))
+        assert cli_main(["migrate"]) == 0
+        cli_main(["move-to", password_role])  # refused or done: neither may show the password
+        wrong = password_role.rsplit("/", 1)[0] + "/no_such_database"
+        assert cli_main(["move-to", wrong]) == 1
+        monkeypatch.setenv("STUDYBOT_DATABASE", wrong)
+        assert cli_main(["migrate"]) == 1
+    finally:
+        root.removeHandler(handler)
+        root.setLevel(level)
+    printed = capsys.readouterr()
+    assert "migrated postgresql://" in printed.out and ":***@" in printed.out
+    assert "does not exist" in printed.err
+    assert len(handler.lines) > 5, "logging was not captured"
+    everything = "\n".join([printed.out, printed.err, *handler.lines])
+    assert DB_SECRET not in everything
+    assert DB_SECRET not in (tmp_path / "studybot.db").read_bytes().decode("latin-1")

@@ -1,10 +1,10 @@
-"""The Kaggle repository on a real SQLite file with the migrations applied, and its pure helpers."""
+"""The Kaggle repository on both engines with the migrations applied, and its pure helpers."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -20,6 +20,7 @@ from cogs.kaggle.repo import (
     reminder_kinds_due,
     weekly_kind,
 )
+from tests.engines import Target, query
 
 NOW = datetime(2026, 11, 24, 12, 0, tzinfo=UTC)
 GUILD = 111
@@ -28,8 +29,8 @@ ADMIN = 333
 
 
 @pytest.fixture
-async def repo(tmp_path: Path) -> AsyncIterator[KaggleRepo]:
-    db = Database(tmp_path / "kaggle.db")
+async def repo(database_target: Target) -> AsyncIterator[KaggleRepo]:
+    db = Database(database_target)
     await db.connect()
     await db.migrate()
     yield KaggleRepo(db)
@@ -195,3 +196,42 @@ async def test_member_data_export_and_delete(repo: KaggleRepo) -> None:
     assert await repo.subscriptions_by(GUILD, ADMIN) == []
     assert [s.channel_id for s in await repo.subscriptions_by(GUILD + 1, ADMIN)] == [CHANNEL + 1]
     assert len(await repo.active_subscriptions()) == 2
+
+
+async def test_a_paused_subscription_takes_no_claims_until_resumed(repo: KaggleRepo) -> None:
+    sub = (await repo.subscribe(GUILD, CHANNEL, "all", ADMIN, NOW)).subscription
+    assert await repo.pause(sub.id, "the channel was deleted", NOW)
+    assert not await repo.claim(sub.id, "ref-1", ANNOUNCE, NOW)
+    assert not await repo.claim_summary(sub.id, [("ref-1", ANNOUNCE)], NOW)
+    assert await repo.claims(sub.id) == []
+    await repo.subscribe(GUILD, CHANNEL, "all", ADMIN, NOW)
+    assert await repo.claim(sub.id, "ref-1", ANNOUNCE, NOW)
+
+
+async def test_every_stored_time_is_iso_utc_text_with_microseconds(
+    repo: KaggleRepo, database_target: Target
+) -> None:
+    moment = datetime(2026, 11, 24, 13, 30, 5, 123456, tzinfo=ZoneInfo("Europe/Berlin"))
+    text = "2026-11-24T12:30:05.123456+00:00"
+    deadline = datetime(2027, 1, 31, 23, 59, tzinfo=UTC)
+    comp = competition("alpha", deadline)
+    await repo.store_competitions([comp], {}, moment)
+    sub = (await repo.subscribe(GUILD, CHANNEL, "all", ADMIN, moment)).subscription
+    assert await repo.claim_summary(sub.id, [(comp.ref, ANNOUNCE)], moment)
+    assert await repo.pause(sub.id, "the channel was deleted", moment)
+    await repo.record_auth_error(moment, "HTTP 401")
+
+    assert query(
+        database_target, "SELECT deadline, first_seen, last_seen FROM kaggle_competitions"
+    ) == [("2027-01-31T23:59:00.000000+00:00", text, text)]
+    assert query(
+        database_target,
+        "SELECT created_at, updated_at, summarised_at, paused_at FROM kaggle_subscriptions",
+    ) == [(text, text, text, text)]
+    assert query(database_target, "SELECT claimed_at FROM kaggle_deliveries") == [(text,)]
+    assert query(
+        database_target, "SELECT last_success, last_failure, auth_error_since FROM kaggle_status"
+    ) == [(text, text, text)]
+    assert (await repo.status()).auth_error_since == moment
+    [stored] = await repo.guild_subscriptions(GUILD)
+    assert stored.created_at == moment and stored.paused_at == moment

@@ -1,0 +1,1 @@
+ALTER TABLE z_schedules ADD COLUMN next_due TEXT;
