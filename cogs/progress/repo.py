@@ -538,8 +538,7 @@ class ProgressRepo:
 
     async def counter_problems(self) -> list[str]:
         """Differences between the counters and a recount from the completions (for audits)."""
-        async with self.db.transaction() as tx:
-            await _one_snapshot(tx)
+        async with self.db.snapshot() as tx:
             expected_points = await _rows(tx, _EXPECTED_POINTS)
             expected_totals = await _rows(tx, _EXPECTED_TOTALS)
             expected_levels = await _rows(tx, _EXPECTED_LEVELS)
@@ -1035,9 +1034,3 @@ async def _lock_counters(tx: Tx) -> None:
     """
     if tx.dialect == "postgresql":
         await tx.execute("SELECT pg_advisory_xact_lock(CAST(? AS BIGINT))", (COUNTERS_LOCK,))
-
-
-async def _one_snapshot(tx: Tx) -> None:
-    """Let every read of the transaction see the same committed state (PostgreSQL)."""
-    if tx.dialect == "postgresql":
-        await tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
