@@ -584,6 +584,18 @@ class SqliteDatabase(Database):
             log.warning("checkpoint of %s failed: %s", self.path, exc)
 
 
+async def _release(conn: Any) -> None:
+    """Hand a connection back to the pool without asyncpg's reset query.
+
+    StudyBot keeps nothing per session (its advisory locks are transaction-scoped, it never
+    LISTENs or SETs), so the default reset (`pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL`) would only add a second round trip to every statement run outside a
+    transaction. A transaction left open (a cancelled command) is still rolled back.
+    """
+    if conn.is_in_transaction():
+        await conn.execute("ROLLBACK")
+
+
 class PostgresDatabase(Database):
     """A pool of asyncpg connections to one PostgreSQL database (READ COMMITTED)."""
 
@@ -616,6 +628,7 @@ class PostgresDatabase(Database):
                     max_size=self.pool_size,
                     timeout=CONNECT_TIMEOUT_SECONDS,
                     command_timeout=60,
+                    reset=_release,
                 ),
                 CONNECT_TIMEOUT_SECONDS * 2,
             )
