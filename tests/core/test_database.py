@@ -423,6 +423,33 @@ async def test_a_rolled_back_transaction_does_not_undo_another_s_commit(
     assert query(database_target, "SELECT key FROM meta ORDER BY key") == [("committed",)]
 
 
+async def test_a_snapshot_sees_one_committed_state(database_target: Target) -> None:
+    async with Database(database_target) as db:
+        await db.migrate()
+        await db.set_meta("a", "1")
+        async with db.snapshot() as snap:
+            assert await snap.fetch_value("SELECT COUNT(*) FROM meta") == 1
+            await db.set_meta("b", "2")  # committed by another connection meanwhile
+            assert await snap.fetch_value("SELECT COUNT(*) FROM meta") == 1
+            assert await snap.fetch_value("SELECT value FROM meta WHERE key = ?", ("b",)) is None
+        assert await db.fetch_value("SELECT COUNT(*) FROM meta") == 2
+        async with db.snapshot() as snap:
+            assert await snap.fetch_value("SELECT value FROM meta WHERE key = ?", ("b",)) == "2"
+
+
+async def test_writes_through_fetch_all_are_committed(database_target: Target) -> None:
+    async with Database(database_target) as db:
+        await db.migrate()
+        written = await db.fetch_all(
+            "WITH fresh (key, value) AS (SELECT CAST(? AS TEXT), CAST(? AS TEXT)) "
+            "INSERT INTO meta (key, value) SELECT key, value FROM fresh RETURNING key",
+            ("k", "v"),
+        )
+        assert [row[0] for row in written] == ["k"]
+        assert await db.get_meta("k") == "v"
+    assert query(database_target, "SELECT value FROM meta WHERE key = 'k'") == [("v",)]
+
+
 async def test_tables_lists_the_schema_sorted(database_target: Target, tmp_path: Path) -> None:
     async with Database(database_target) as db:
         assert await db.tables() == []
