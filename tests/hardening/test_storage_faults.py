@@ -268,7 +268,10 @@ def run_offline(
     return subprocess.run(
         [sys.executable, "-m", "bot", "run"], cwd=home, capture_output=True,
         text=True, timeout=60,
+        # No bytecode is written: under a file-size limit it would be cut short, and the
+        # truncated .pyc would break every later import of that module.
         env={"PATH": os.environ["PATH"], "PYTHONPATH": str(ROOT), "HOME": str(home),
+             "PYTHONDONTWRITEBYTECODE": "1",
              "DISCORD_TOKEN": "x", "STUDYBOT_DATABASE": str(database),
              "DISCORD_API_BASE": "http://127.0.0.1:9/api/v10", "STUDYBOT_LOG_LEVEL": "WARNING"},
         **popen,
