@@ -82,6 +82,10 @@ async def start_bot(
     for _ in range(3000):
         if sim.identifies > identified:
             break
+        if proc.returncode is not None:  # it stopped at start-up: say why, at once
+            assert proc.stderr is not None
+            err = (await proc.stderr.read()).decode()
+            raise AssertionError(f"the bot exited with {proc.returncode}: {err[-2000:]}")
         await asyncio.sleep(0.02)
     await sim.wait_for_bot(timeout=60, wait_for_sync=False)
     return proc
