@@ -81,6 +81,8 @@ _PLACEHOLDER = re.compile(r"'(?:[^']|'')*'|\?")
 
 
 def _to_psycopg(sql: str) -> str:
+    # psycopg reads every `%` as the start of a placeholder, quoted or not (LIKE 'a%').
+    sql = sql.replace("%", "%%")
     return _PLACEHOLDER.sub(lambda m: "%s" if m.group(0) == "?" else m.group(0), sql)
 
 

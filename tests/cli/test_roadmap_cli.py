@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from roadmap.parser import load_roadmap
+from tests.engines import Target, is_postgres, query
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -150,8 +151,11 @@ def test_check_roadmap_prints_every_problem_with_its_line(tmp_path: Path, broken
     )
 
 
-def test_run_refuses_to_start_on_an_invalid_roadmap(tmp_path: Path, broken: Path) -> None:
+def test_run_refuses_to_start_on_an_invalid_roadmap(
+    tmp_path: Path, broken: Path, database_target: Target
+) -> None:
     env = {
+        "STUDYBOT_DATABASE": str(database_target),
         "DISCORD_TOKEN": "not-used",
         "STUDYBOT_ROADMAP": str(broken),
         # Nothing may be contacted: the roadmap is checked before anything else.
@@ -168,4 +172,9 @@ def test_run_refuses_to_start_on_an_invalid_roadmap(tmp_path: Path, broken: Path
     assert lines[1] == "  line 9: section 1.1 appears twice (first on line 5)"
     assert lines[2].startswith("  line 13: section id 2.1 does not belong to phase 1")
     assert len(lines) == 3
-    assert not (tmp_path / "data" / "studybot.db").exists(), "nothing is created"
+    # nothing is created: no file, and no table on PostgreSQL
+    if is_postgres(database_target):
+        tables = "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()"
+        assert query(database_target, tables) == [(0,)]
+    else:
+        assert not Path(database_target).exists()

@@ -6,6 +6,9 @@ it can be watched: the system calls. A child process runs the real Database and 
 time a /done returns, the moment the bot would reply. Every write to the write-ahead log must
 be followed by an fsync/fdatasync of the log before the next acknowledgement. With
 `synchronous = NORMAL` the log is synced only at checkpoints, and this test fails.
+
+On PostgreSQL the server syncs its write-ahead log before a commit returns when
+`synchronous_commit` is on (and `fsync` is): the running bot's connections are checked for that.
 """
 
 from __future__ import annotations
@@ -121,6 +124,7 @@ def trace(tmp_path: Path) -> tuple[list[str], Path]:
     return log.read_text().splitlines(), database
 
 
+@pytest.mark.sqlite_only
 def test_every_acknowledged_done_was_synced_first(tmp_path: Path) -> None:
     lines, database = trace(tmp_path)
     wal, ack_file = f"{database}-wal", str(tmp_path / "acks")
@@ -144,6 +148,16 @@ def test_every_acknowledged_done_was_synced_first(tmp_path: Path) -> None:
     assert 3 <= sum(syncs_per_ack[10:]) < MARKS - 10
 
 
+@pytest.mark.sqlite_only
 async def test_the_running_bot_syncs_every_commit(bot: TestStudyBot) -> None:
     assert await bot.db.fetch_value("PRAGMA journal_mode") == "wal"
     assert await bot.db.fetch_value("PRAGMA synchronous") == 2  # FULL
+
+
+@pytest.mark.postgres_only
+async def test_the_running_bot_commits_only_once_the_server_synced(bot: TestStudyBot) -> None:
+    # Every pooled connection, not just one: a commit on any of them is an acknowledgement.
+    async with bot.db.transaction() as first, bot.db.transaction() as second:
+        for tx in (first, second):
+            assert await tx.fetch_value("SHOW synchronous_commit") == "on"
+            assert await tx.fetch_value("SHOW fsync") == "on"

@@ -9,7 +9,9 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import UserFacingError
+from bot.settings import Settings
 from tests.conftest import BotHarness, ErrorLog, World
+from tests.engines import query
 from tests.simulator import DiscordSimulator
 
 
@@ -51,6 +53,18 @@ async def test_bot_logs_in_syncs_once_and_answers_help(
     assert sim.command_syncs == syncs
     res = await sim.invoke(world.guild, world.bob, "help", {})
     assert "/help" in res.text
+
+
+async def test_the_bot_keeps_its_facts_in_the_database_under_test(
+    harness: BotHarness, settings: Settings, engine: str
+) -> None:
+    bot = await harness.start()
+    assert bot.db.dialect == engine
+    # The synced command tree's hash is what lets a restart skip the sync: it is stored.
+    [(key, digest)] = query(
+        settings.database, "SELECT key, value FROM meta WHERE key LIKE 'command_hash:%'"
+    )
+    assert key.endswith(":global") and len(digest) == 64
 
 
 async def test_help_lists_every_registered_command(

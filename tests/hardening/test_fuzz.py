@@ -6,7 +6,7 @@ and URLs, categories, huge, empty and odd Unicode strings, markdown, `@everyone`
 servers — and sends them to the running bot. Every interaction must be answered within
 Discord's 3-second window, never through the unexpected-error path, and nothing the bot sends
 may ping anyone. `STUDYBOT_FUZZ_EXAMPLES` sets the number of interactions (the CI profile runs
-2,000; the long profile more).
+2,000; the long profile more). It runs once per storage engine.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -28,6 +27,7 @@ from hypothesis import strategies as st
 from bot.clock import FakeClock
 from bot.settings import Settings
 from tests.conftest import START, BotHarness, ErrorLog
+from tests.engines import Target
 from tests.fakes.arxiv import FakeArxiv
 from tests.profile import scaled
 from tests.simulator import (
@@ -277,7 +277,7 @@ def assert_no_pings(
         assert pinged <= allowed, f"pinged {pinged - allowed}, allowed only {allowed}"
 
 
-async def start_world(tmp_path: Path, errors: ErrorLog) -> tuple[Fuzzing, FakeArxiv]:
+async def start_world(database: Target, errors: ErrorLog) -> tuple[Fuzzing, FakeArxiv]:
     """Start the simulator, fake arXiv and the bot with two servers."""
     sim = DiscordSimulator(token="fuzz-token")
     await sim.start()
@@ -300,7 +300,7 @@ async def start_world(tmp_path: Path, errors: ErrorLog) -> tuple[Fuzzing, FakeAr
     settings_ = Settings(
         _env_file=None,  # type: ignore[call-arg]
         discord_token="fuzz-token",
-        database=tmp_path / "fuzz.db",
+        database=database,
         discord_api_base=sim.api_base,
         discord_gateway_url=sim.gateway_url,
         arxiv_api_base=arxiv.base_url,
@@ -324,12 +324,12 @@ async def start_world(tmp_path: Path, errors: ErrorLog) -> tuple[Fuzzing, FakeAr
     return world, arxiv
 
 
-def test_fuzz_every_command(tmp_path: Path) -> None:
+def test_fuzz_every_command(database_target: Target) -> None:
     errors = ErrorLog()
     logging.getLogger().addHandler(errors)
     try:
         with asyncio.Runner() as runner:
-            world, arxiv = runner.run(start_world(tmp_path, errors))
+            world, arxiv = runner.run(start_world(database_target, errors))
             with use_simulator(world.sim):
                 try:
 

@@ -9,15 +9,14 @@ their own progress, votes and data; nothing of one server is visible from anothe
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from bot.checks import ADMIN_HINT, is_admin_command
 from tests.conftest import BotHarness, World
+from tests.engines import query
 from tests.simulator import (
     EMBED_LINKS,
     SEND_MESSAGES,
@@ -70,10 +69,24 @@ REFUSAL = "You need the Manage Server permission"
 MANAGE_GUILD_VALUE = str(1 << 5)
 
 
-def dump(path: Path) -> list[str]:
-    """Every row of every table but the bot's own bookkeeping, as SQL text."""
-    with sqlite3.connect(path) as conn:
-        return [line for line in conn.iterdump() if 'INSERT INTO "meta"' not in line]
+#: StudyBot's own bookkeeping: facts like the synced command hash, and the schema version.
+BOOKKEEPING = {"meta", "schema_version"}
+
+
+async def dump(harness: BotHarness) -> dict[str, list[str]]:
+    """Every row of every table but the bot's own bookkeeping, on either engine.
+
+    The tables come from the running bot's database (`tables()`), the rows straight from the
+    engine; rows are compared as text, in a fixed order, since PostgreSQL promises none.
+    """
+    assert harness.bot is not None
+    return {
+        table: sorted(
+            repr(row) for row in query(harness.settings.database, f'SELECT * FROM "{table}"')
+        )
+        for table in await harness.bot.db.tables()
+        if table not in BOOKKEEPING
+    }
 
 
 @pytest.fixture
@@ -141,7 +154,7 @@ async def test_discord_hides_admin_from_members_and_shows_it_to_admins(
 async def test_admin_commands_are_refused_to_members_by_the_bot_itself(
     started: BotHarness, world: World, sim: DiscordSimulator, command: str
 ) -> None:
-    before = dump(started.settings.database)
+    before = await dump(started)
     posted = len(sim.all_messages)
     res = await sim.invoke(
         world.guild, world.alice, command, ADMIN_COMMANDS[command](world),
@@ -149,7 +162,7 @@ async def test_admin_commands_are_refused_to_members_by_the_bot_itself(
     )  # fmt: skip
     assert res.ephemeral
     assert res.content == ADMIN_HINT
-    assert dump(started.settings.database) == before, "a refused command stored something"
+    assert await dump(started) == before, "a refused command stored something"
     assert [m for m in sim.all_messages[posted:] if not m.ephemeral] == []
 
 
@@ -175,6 +188,18 @@ async def test_admin_commands_work_for_admins(
     assert res.ephemeral
     assert REFUSAL not in res.text
     assert "error code" not in res.text
+
+
+async def test_the_dump_sees_what_an_accepted_command_stores(
+    started: BotHarness, world: World, sim: DiscordSimulator
+) -> None:
+    before = await dump(started)
+    assert before, "the dump found no tables"
+    await sim.invoke(world.guild, world.admin, "admin kaggle subscribe", {"channel": world.kaggle})
+    after = await dump(started)
+    changed = {table for table in after if after[table] != before.get(table)}
+    assert "kaggle_subscriptions" in changed
+    assert any(str(world.kaggle.id) in row for row in after["kaggle_subscriptions"])
 
 
 Setup = Callable[[DiscordSimulator, World], dict[str, Any]]
@@ -271,13 +296,13 @@ async def test_admins_can_only_name_what_they_have_authority_over(
 ) -> None:
     command, setup, message = AUTHORITY[case]
     options = setup(sim, world)
-    before = dump(started.settings.database)
+    before = await dump(started)
     posted = len(sim.all_messages)
     res = await sim.invoke(world.guild, world.admin, command, options)
     assert res.ephemeral
     expected = message.format(papers=world.papers.mention, kaggle=world.kaggle.mention)
     assert res.content.startswith(expected), res.content
-    assert dump(started.settings.database) == before, "a refused command stored something"
+    assert await dump(started) == before, "a refused command stored something"
     assert [m for m in sim.all_messages[posted:] if not m.ephemeral] == []
 
 

@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any, ClassVar
 
+from tests.engines import Target, query
 from tests.simulator import DiscordSimulator, InteractionResult, SimGuild, SimUser
 
 #: The features the /privacy command tests need: progress holds data, privacy reaches it.
@@ -72,13 +71,15 @@ async def delete_confirmed(
     return pressed
 
 
-def progress_rows(path: Path, guild_id: int, user_id: int) -> int:
-    """Rows in every progress table that name this member in this guild."""
-    with sqlite3.connect(path) as conn:
-        return sum(
-            conn.execute(
+def progress_rows(database: Target, guild_id: int, user_id: int) -> int:
+    """Rows in every progress table that name this member in this guild (either engine)."""
+    return sum(
+        int(
+            query(
+                database,
                 f"SELECT COUNT(*) FROM {table} WHERE guild_id = ? AND user_id = ?",
                 (guild_id, user_id),
-            ).fetchone()[0]
-            for table in ("progress_members", "progress_completions", "progress_points")
+            )[0][0]
         )
+        for table in ("progress_members", "progress_completions", "progress_points")
+    )

@@ -1,18 +1,19 @@
 """Every table is accounted for: each one that names a member is some feature's member data.
 
-The schema is the migrated database itself (every table in sqlite_master, so a new migration
-is walked too), and the declarations are those the running bot's features registered. A table
+The schema is the migrated database itself, on each engine (every table `Database.tables()`
+lists, so a new migration is walked too, and a PostgreSQL migration that differs from its SQLite
+twin as well), and the declarations are those the running bot's features registered. A table
 that names a member (a column like user_id, created_by, suggested_by …) must be declared by
 exactly one feature's `MemberData.personal_columns`, every member column included; any other
 table must be listed in `NO_MEMBER_COLUMN` below with the reason it holds no member data.
+StudyBot's own bookkeeping (`BOOKKEEPING`) is left out of the walk by name.
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
-import sqlite3
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 
 import pytest
 
@@ -20,6 +21,7 @@ from bot.clock import FakeClock
 from bot.database import Database
 from bot.settings import Settings
 from tests.conftest import BotHarness, TestStudyBot, World
+from tests.engines import Target, is_postgres, query
 from tests.papers.conftest import paper_club, schedule_posts
 from tests.privacy.conftest import DUE, delete_confirmed
 from tests.simulator import DiscordSimulator
@@ -34,9 +36,14 @@ MEMBER_ID = re.compile(
 #: A column holding a member's name.
 MEMBER_NAME = re.compile(r"(^|_)(display_name|username|global_name|nick|nickname)$")
 
+#: StudyBot's own bookkeeping, left out of the walk: no feature's data, nobody named.
+BOOKKEEPING: dict[str, str] = {
+    "meta": "StudyBot's own facts: the synced command hash, the sections fingerprint",
+    "schema_version": "the schema version on PostgreSQL (SQLite keeps it in its file header)",
+}
+
 #: The tables that name no member, and why.
 NO_MEMBER_COLUMN: dict[str, str] = {
-    "meta": "StudyBot's own facts: the synced command hash, the sections fingerprint",
     "progress_sections": "the roadmap sections that count",
     "progress_levels": "how many members hold each points value: counts, nobody named",
     "progress_section_totals": "how many members finished each section: counts",
@@ -53,25 +60,32 @@ NO_MEMBER_COLUMN: dict[str, str] = {
 }
 
 
-def tables(conn: sqlite3.Connection) -> dict[str, list[str]]:
-    """Every table of the schema with its columns (generated ones too)."""
-    names = [
-        name
-        for (name,) in conn.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-            "ORDER BY name"
-        )
-    ]
-    return {name: [row[1] for row in conn.execute(f"PRAGMA table_xinfo({name})")] for name in names}
+async def schema(db: Database) -> dict[str, list[str]]:
+    """Every table of the schema with its columns (generated ones too), bookkeeping left out."""
+    found = {}
+    for table in await db.tables():
+        if table in BOOKKEEPING:
+            continue
+        if db.dialect == "postgresql":
+            rows = await db.fetch_all(
+                "SELECT column_name FROM information_schema.columns "
+                "WHERE table_schema = current_schema() AND table_name = ? "
+                "ORDER BY ordinal_position",
+                (table,),
+            )
+            found[table] = [str(row[0]) for row in rows]
+        else:
+            rows = await db.fetch_all(f'PRAGMA table_xinfo("{table}")')
+            found[table] = [str(row[1]) for row in rows]
+    return found
 
 
 def coverage_problems(
-    conn: sqlite3.Connection,
+    schema: Mapping[str, Sequence[str]],
     declared: Mapping[str, Sequence[str]],
     no_member: Mapping[str, str] = NO_MEMBER_COLUMN,
 ) -> list[str]:
     """What keeps the schema from being fully accounted for; empty when it is."""
-    schema = tables(conn)
     problems = []
     for table, columns in schema.items():
         ids = [c for c in columns if MEMBER_ID.search(c)]
@@ -105,48 +119,51 @@ def coverage_problems(
     return problems
 
 
-async def migrated(path: Path) -> None:
-    """Create a database file with every migration applied."""
-    async with Database(path) as db:
-        await db.migrate()
-
-
 async def test_every_table_is_some_feature_s_member_data_or_names_nobody(
-    bot: TestStudyBot, settings: Settings
+    bot: TestStudyBot, engine: str
 ) -> None:
     declared = bot.member_data.personal_columns()
     assert declared, "the features registered no member data"
-    with sqlite3.connect(settings.database) as conn:
-        assert coverage_problems(conn, declared) == []
+    assert bot.db.dialect == engine
+    tables = await schema(bot.db)
+    assert tables, "the walk found no tables"
+    assert coverage_problems(tables, declared) == []
+
+
+async def test_the_walk_leaves_out_only_the_bookkeeping(bot: TestStudyBot) -> None:
+    every = set(await bot.db.tables())
+    assert "meta" in every
+    assert set(await schema(bot.db)) == every - set(BOOKKEEPING)
 
 
 async def test_the_walk_finds_a_table_or_column_nobody_accounts_for(
-    bot: TestStudyBot, tmp_path: Path
+    bot: TestStudyBot, settings: Settings
 ) -> None:
-    path = tmp_path / "later.db"
-    await migrated(path)
-    with sqlite3.connect(path) as conn:
-        # What a later migration might add without its feature declaring it.
-        conn.execute("CREATE TABLE cohort_members (guild_id INTEGER, user_id INTEGER, name TEXT)")
-        conn.execute("CREATE TABLE cohort_names (guild_id INTEGER, name TEXT)")
-        conn.execute("ALTER TABLE kaggle_status ADD COLUMN checked_by INTEGER")
-        conn.execute("ALTER TABLE paper_votes ADD COLUMN proxy_voter_id INTEGER")
-        declared = {**bot.member_data.personal_columns(), "cohort_invites": ("user_id",)}
-        declared["paper_reads"] = ("user_id", "reader")
-        assert coverage_problems(conn, declared) == [
-            "cohort_members is accounted for nowhere: declare it in its feature's "
-            "personal_columns, or list it in NO_MEMBER_COLUMN with the reason "
-            "(member columns: user_id)",
-            "cohort_names is accounted for nowhere: declare it in its feature's "
-            "personal_columns, or list it in NO_MEMBER_COLUMN with the reason",
-            "kaggle_status.checked_by names a member, but the table is listed as naming nobody",
-            "paper_reads.reader is declared, but the table has no such column",
-            "paper_votes.proxy_voter_id names a member, but its feature does not declare that "
-            "column",
-            "cohort_invites is declared, but no such table exists",
-        ]
-        stale = coverage_problems(conn, declared, {"gone": "a table a later migration dropped"})
-        assert stale[-1] == "gone is listed, but no such table exists"
+    # What a later migration might add without its feature declaring it. The DDL runs off the
+    # event loop: on PostgreSQL it waits for the bot's open transactions, which need the loop.
+    for statement in (
+        "CREATE TABLE cohort_members (guild_id INTEGER, user_id INTEGER, name TEXT)",
+        "CREATE TABLE cohort_names (guild_id INTEGER, name TEXT)",
+        "ALTER TABLE kaggle_status ADD COLUMN checked_by INTEGER",
+        "ALTER TABLE paper_votes ADD COLUMN proxy_voter_id INTEGER",
+    ):
+        await asyncio.to_thread(query, settings.database, statement)
+    declared = {**bot.member_data.personal_columns(), "cohort_invites": ("user_id",)}
+    declared["paper_reads"] = ("user_id", "reader")
+    tables = await schema(bot.db)
+    assert coverage_problems(tables, declared) == [
+        "cohort_members is accounted for nowhere: declare it in its feature's "
+        "personal_columns, or list it in NO_MEMBER_COLUMN with the reason "
+        "(member columns: user_id)",
+        "cohort_names is accounted for nowhere: declare it in its feature's "
+        "personal_columns, or list it in NO_MEMBER_COLUMN with the reason",
+        "kaggle_status.checked_by names a member, but the table is listed as naming nobody",
+        "paper_reads.reader is declared, but the table has no such column",
+        "paper_votes.proxy_voter_id names a member, but its feature does not declare that column",
+        "cohort_invites is declared, but no such table exists",
+    ]
+    stale = coverage_problems(tables, declared, {"gone": "a table a later migration dropped"})
+    assert stale[-1] == "gone is listed, but no such table exists"
 
 
 @pytest.mark.parametrize(
@@ -167,28 +184,34 @@ def test_other_columns_are_not_taken_for_members(column: str) -> None:
     assert not MEMBER_ID.search(column) and not MEMBER_NAME.search(column)
 
 
-def traces(conn: sqlite3.Connection, guild_id: int, needles: Sequence[str]) -> list[str]:
+async def traces(
+    db: Database, database: Target, guild_id: int, needles: Sequence[str]
+) -> list[str]:
     """Every column holding one of `needles` in some row: of the guild, where rows have one."""
+    contains = "strpos" if is_postgres(database) else "instr"
     found = []
-    for table, columns in tables(conn).items():
+    for table, columns in (await schema(db)).items():
         scope, params = ("guild_id = ? AND ", [guild_id]) if "guild_id" in columns else ("", [])
         for column in columns:
             for needle in needles:
-                (count,) = conn.execute(
-                    f"SELECT COUNT(*) FROM {table} "
-                    f"WHERE {scope}instr(CAST({column} AS TEXT), ?) > 0",
+                [(count,)] = query(
+                    database,
+                    f'SELECT COUNT(*) FROM "{table}" '
+                    f'WHERE {scope}{contains}(CAST("{column}" AS TEXT), ?) > 0',
                     (*params, needle),
-                ).fetchone()
+                )
                 if count:
                     found.append(f"{table}.{column}")
     return sorted(set(found))
 
 
-def naming(conn: sqlite3.Connection, table: str, column: str, guild_id: int, user_id: int) -> int:
+def naming(database: Target, table: str, column: str, guild_id: int, user_id: int) -> int:
     """Rows of a guild whose member column is that member."""
-    (count,) = conn.execute(
-        f"SELECT COUNT(*) FROM {table} WHERE guild_id = ? AND {column} = ?", (guild_id, user_id)
-    ).fetchone()
+    [(count,)] = query(
+        database,
+        f'SELECT COUNT(*) FROM "{table}" WHERE guild_id = ? AND "{column}" = ?',
+        (guild_id, user_id),
+    )
     return int(count)
 
 
@@ -215,23 +238,23 @@ async def test_delete_leaves_no_trace_of_a_member(
 
     declared = bot.member_data.personal_columns()
     leavers = {alice.id: [str(alice.id), "Alice"], admin.id: [str(admin.id), "Boss"]}
-    with sqlite3.connect(settings.database) as conn:
-        untried = [
-            f"{table}.{column}"
-            for table, columns in declared.items()
-            for column in columns
-            if not any(naming(conn, table, column, g.id, member) for member in leavers)
-        ]
-        assert untried == [], "extend the scenario: delete is not tried on these columns"
-        assert "outbox.payload" in traces(conn, g.id, leavers[alice.id])
+    database = settings.database
+    untried = [
+        f"{table}.{column}"
+        for table, columns in declared.items()
+        for column in columns
+        if not any(naming(database, table, column, g.id, member) for member in leavers)
+    ]
+    assert untried == [], "extend the scenario: delete is not tried on these columns"
+    assert "outbox.payload" in await traces(bot.db, database, g.id, leavers[alice.id])
 
     for member in (alice, admin):
         deleted = await delete_confirmed(sim, g, member)
         assert deleted.message is not None and "Deleted" in deleted.message.content
 
-    with sqlite3.connect(settings.database) as conn:
-        for needles in leavers.values():
-            assert traces(conn, g.id, needles) == []
-        # Other members, and the same member in another server, keep theirs.
-        assert "paper_queue.suggested_by" in traces(conn, g.id, [str(bob.id)])
-        assert "progress_completions.user_id" in traces(conn, world.other_guild.id, [str(alice.id)])
+    for needles in leavers.values():
+        assert await traces(bot.db, database, g.id, needles) == []
+    # Other members, and the same member in another server, keep theirs.
+    assert "paper_queue.suggested_by" in await traces(bot.db, database, g.id, [str(bob.id)])
+    elsewhere = await traces(bot.db, database, world.other_guild.id, [str(alice.id)])
+    assert "progress_completions.user_id" in elsewhere

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from datetime import timedelta
 
 from bot.clock import FakeClock
 from bot.settings import Settings
 from tests.conftest import BotHarness, World
+from tests.engines import query
 from tests.papers.conftest import bot_posts, paper_club, schedule_posts
 from tests.privacy.conftest import DUE, delete_confirmed, exported
 from tests.simulator import DiscordSimulator
@@ -18,9 +18,8 @@ EMPTY_PAPERS = {"suggestions": [], "votes": [], "reads": [], "schedules_set_up":
 
 def outbox_payloads(settings: Settings) -> list[str]:
     """The stored text of every paper post."""
-    with sqlite3.connect(settings.database) as conn:
-        rows = conn.execute("SELECT payload FROM outbox WHERE kind = 'paper' ORDER BY id")
-        return [str(payload) for (payload,) in rows]
+    rows = query(settings.database, "SELECT payload FROM outbox WHERE kind = 'paper' ORDER BY id")
+    return [str(payload) for (payload,) in rows]
 
 
 async def test_paper_club_exports_and_deletes_suggestions_votes_reads_and_schedules(
@@ -117,9 +116,10 @@ async def test_kaggle_exports_and_forgets_who_set_a_subscription_up(
     assert deleted.message is not None and deleted.message.content.startswith("Deleted 1 record.")
     admin = exported(await sim.invoke(world.guild, world.admin, "privacy export", {}))
     assert admin["features"]["Kaggle"] == {"kaggle_subscriptions_set_up": []}
-    with sqlite3.connect(settings.database) as conn:
-        rows = conn.execute("SELECT channel_id, category, subscribed_by FROM kaggle_subscriptions")
-        assert rows.fetchall() == [(world.kaggle.id, "all", None)]
+    rows = query(
+        settings.database, "SELECT channel_id, category, subscribed_by FROM kaggle_subscriptions"
+    )
+    assert rows == [(world.kaggle.id, "all", None)]
 
 
 async def test_scrubbing_an_unconfirmed_post_keeps_it_exactly_once(
