@@ -17,7 +17,10 @@ Figures:
   (cogs loaded, the gateway up, the start-up settling run done and the agenda armed), against
   the same start-up with an empty database.
 
-Run: ``python -m benchmarks.bench_papers [smoke|quick|long]`` (quick: about 17 minutes).
+Run: ``python -m benchmarks.bench_papers [smoke|quick|long] [--postgres URL]`` (quick: about
+17 minutes). With ``--postgres``, every database of the run is a fresh schema in that PostgreSQL
+database (dropped afterwards) instead of an SQLite file; ``--postgres`` alone uses the local
+server (``postgresql://postgres@127.0.0.1:5432/postgres``).
 """
 
 from __future__ import annotations
@@ -29,8 +32,10 @@ import statistics
 import sys
 import tempfile
 import time
+import uuid
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from datetime import time as clock_time
@@ -49,10 +54,11 @@ from benchmarks.common import (
     percentile,
     time_invocations,
 )
-from bot.clock import FakeClock, iso
+from bot.clock import FakeClock, db_time, parse_db_time
 from bot.database import Database
 from bot.settings import Settings
 from cogs.papers.schedule import next_occurrence, parse_timezone
+from tests.engines import DEFAULT_SERVER, connect_postgres, with_schema
 from tests.simulator import DiscordSimulator, SimChannel, use_simulator
 from tests.simulator.ratelimits import GLOBAL_EXEMPT_PREFIXES
 
@@ -62,8 +68,8 @@ COGS = ("cogs.help", "cogs.roadmap", "cogs.progress", "cogs.papers")
 TOPIC = ("topic", {"section": "4.5"})
 ABOUT = (
     "The simulator enforces Discord's rate limits throughout. 5,000 guilds, one paper schedule "
-    "each, all due at the same moment, written into SQLite with their next due time; the fake "
-    "clock moves to the due time and the agenda's one job delivers them (claims into the "
+    "each, all due at the same moment, written into the database with their next due time; the "
+    "fake clock moves to the due time and the agenda's one job delivers them (claims into the "
     "outbox, then the outbox sends at the rate budget's 47 requests/s, 16 posts in flight). "
     "A member runs `/topic 4.5` every 50 ms before and during the fan-out; a probe reads "
     "/topic's finished count through the bot's database every 50 ms; a task waking every 5 ms "
@@ -76,6 +82,22 @@ ABOUT = (
 SAMPLE_GAP = 0.05
 #: How often the event-loop monitor wakes; its lateness is the stall.
 MONITOR_INTERVAL = 0.005
+
+
+@asynccontextmanager
+async def fresh_database(folder: Path, name: str, postgres: str | None) -> AsyncIterator[Any]:
+    """An empty database for one measurement: an SQLite file, or a schema on PostgreSQL."""
+    if postgres is None:
+        yield folder / name
+        return
+    schema = f"bench_{uuid.uuid4().hex[:10]}"
+    with connect_postgres(postgres) as conn:
+        conn.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield with_schema(postgres, schema)
+    finally:
+        with connect_postgres(postgres) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
 
 
 @dataclass(frozen=True)
@@ -119,7 +141,7 @@ PROFILES: dict[str, dict[str, Any]] = {
 
 
 async def write_schedules(
-    path: Path,
+    path: Path | str,
     channels: Sequence[tuple[int, int]],
     *,
     now: datetime,
@@ -134,7 +156,7 @@ async def write_schedules(
     computes it at start-up (`fill_next_due`), as after an upgrade.
     """
     zones = ("Europe/Berlin", "America/New_York", "Asia/Kolkata", "UTC", "Australia/Sydney")
-    since = iso(now)
+    since = db_time(now)
     rows = []
     for n, (guild, channel) in enumerate(channels):
         if varied:
@@ -142,7 +164,7 @@ async def write_schedules(
         else:
             weekday, at, zone = 1, clock_time(18, 0), "Europe/Berlin"
         tz = parse_timezone(zone)
-        due = iso(next_occurrence(now, weekday, at, tz)) if with_next_due else None
+        due = db_time(next_occurrence(now, weekday, at, tz)) if with_next_due else None
         rows.append((guild, channel, weekday, at.strftime("%H:%M"), zone, since, due))
     db = Database(path)
     await db.connect()
@@ -279,194 +301,207 @@ async def fan_out(
     variant: Variant,
     *,
     freeze: bool = True,
+    postgres: str | None = None,
 ) -> dict[str, float]:
     """Deliver `guilds` posts due at once while a member keeps using /topic."""
     clock = FakeClock(DUE - timedelta(hours=1))
     with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "papers.db"
-        channels: list[SimChannel] = []
-
-        async def prepare(sim: DiscordSimulator) -> None:
-            for n in range(guilds):
-                guild = sim.add_guild(f"Study {n}")
-                channels.append(sim.add_channel(guild, "paper-club"))
-            await write_schedules(path, [(c.guild_id or 0, c.id) for c in channels], now=clock())
-
-        async with bench_world(database=path, clock=clock, cogs=COGS, prepare=prepare) as world:
-            bot, sim = world.bot, world.sim
-            sim.spec_validation = variant.spec_validation
-            if not variant.amortized:
-                # Back to discord.py's own method (the patch is an instance attribute).
-                vars(bot.http).pop("_try_clear_expired_ratelimits", None)
-            await bot.settled()
-            # Armed for the due time, or for its longest sleep when that comes first.
-            assert bot.agenda.armed_for == min(DUE, clock() + bot.agenda.max_sleep)
-            if freeze:
-                # The simulator's 5,000-guild world lives in this process (a real bot's heap
-                # does not hold Discord's side): keep it out of the cyclic GC's full passes.
-                gc.collect()
-                gc.freeze()
-
-            await time_invocations(world, *TOPIC, 0)  # warm-up
-            sampling = True
-            reads_task = asyncio.create_task(sample_reads(world, lambda: sampling))
-            floor = await sample_topic(world, lambda samples: len(samples) < floor_samples)
-            sampling = False
-            reads_before = await reads_task
-
-            taken = bot.budget.taken
-            monitor = LoopMonitor(lambda: bot.budget.taken > taken)
-            requests_before = len(sim.requests)
-            limited_before = len(sim.rate_limited)
-            monitor.start()
-            clock.set(DUE + timedelta(seconds=5))
-            started = time.perf_counter()
-            # What happens at the due time: the agenda's one job fires and delivers what is due.
-            run = asyncio.create_task(bot.agenda.run_now())
-            reads_task = asyncio.create_task(sample_reads(world, lambda: not run.done()))
-            during = await sample_topic(world, lambda _: not run.done())
-            reads_during = await reads_task
-            await run
-            elapsed = time.perf_counter() - started
-            await monitor.stop()
-            if freeze:
-                gc.unfreeze()
-
-            made = fanout_requests(sim, requests_before)
-            limited = sim.rate_limited[limited_before:]
-            statuses = Counter(r.status for r in made)
-            floor_s = len(made) / (sim.global_rate or 50)
-            claim_end = monitor.first_send or started
-            stalls = {
-                "claiming": monitor.worst(started, claim_end),
-                "whole": monitor.worst(started),
-            }
-            rows: dict[str, int] = {
-                row[0]: row[1]
-                for row in await bot.db.fetch_all(
-                    "SELECT status, COUNT(*) FROM outbox GROUP BY status"
-                )
-            }
-            posts = [
-                [m for m in sim.messages_in(c) if m.author_id == sim.bot_user.id] for c in channels
-            ]
-            own = [[m for m in ms if m.interaction_id is None] for ms in posts]
-            once = sum(1 for ms in own if len(ms) == 1 and ms[0].thread is not None)
-            twice = sum(1 for ms in own if len(ms) > 1)
-            threads = sum(1 for ms in own for m in ms if m.thread is not None)
-            threads_in_sim = sum(1 for t in sim.threads if t.parent_id in {c.id for c in channels})
-            exact = (
-                once == guilds
-                and twice == 0
-                and threads_in_sim == guilds
-                and rows == {"done": guilds}
+        async with fresh_database(Path(tmp), "papers.db", postgres) as path:
+            return await _fan_out(
+                report, guilds, floor_samples, variant, clock, path, freeze=freeze
             )
 
-            tag = f"fan-out {guilds:,} guilds ({variant.label})"
-            report.add(
-                Figure(
-                    f"{tag}: channels with exactly one post and its thread",
-                    once,
-                    "channels",
-                    goal=f"= {guilds:,}, outbox rows all 'done'",
-                    ok=exact,
-                    note=f"{twice} with two posts, {threads} threads on posts, "
-                    f"{threads_in_sim} threads in the simulator, outbox rows {rows}, "
-                    f"spec violations {len(sim.spec_violations)}, "
-                    f"simulator errors {len(sim.server_errors)}",
-                )
+
+async def _fan_out(
+    report: Report,
+    guilds: int,
+    floor_samples: int,
+    variant: Variant,
+    clock: FakeClock,
+    path: Any,
+    *,
+    freeze: bool,
+) -> dict[str, float]:
+    channels: list[SimChannel] = []
+
+    async def prepare(sim: DiscordSimulator) -> None:
+        for n in range(guilds):
+            guild = sim.add_guild(f"Study {n}")
+            channels.append(sim.add_channel(guild, "paper-club"))
+        await write_schedules(path, [(c.guild_id or 0, c.id) for c in channels], now=clock())
+
+    async with bench_world(database=path, clock=clock, cogs=COGS, prepare=prepare) as world:
+        bot, sim = world.bot, world.sim
+        sim.spec_validation = variant.spec_validation
+        if not variant.amortized:
+            # Back to discord.py's own method (the patch is an instance attribute).
+            vars(bot.http).pop("_try_clear_expired_ratelimits", None)
+        await bot.settled()
+        # Armed for the due time, or for its longest sleep when that comes first.
+        assert bot.agenda.armed_for == min(DUE, clock() + bot.agenda.max_sleep)
+        if freeze:
+            # The simulator's 5,000-guild world lives in this process (a real bot's heap
+            # does not hold Discord's side): keep it out of the cyclic GC's full passes.
+            gc.collect()
+            gc.freeze()
+
+        await time_invocations(world, *TOPIC, 0)  # warm-up
+        sampling = True
+        reads_task = asyncio.create_task(sample_reads(world, lambda: sampling))
+        floor = await sample_topic(world, lambda samples: len(samples) < floor_samples)
+        sampling = False
+        reads_before = await reads_task
+
+        taken = bot.budget.taken
+        monitor = LoopMonitor(lambda: bot.budget.taken > taken)
+        requests_before = len(sim.requests)
+        limited_before = len(sim.rate_limited)
+        monitor.start()
+        clock.set(DUE + timedelta(seconds=5))
+        started = time.perf_counter()
+        # What happens at the due time: the agenda's one job fires and delivers what is due.
+        run = asyncio.create_task(bot.agenda.run_now())
+        reads_task = asyncio.create_task(sample_reads(world, lambda: not run.done()))
+        during = await sample_topic(world, lambda _: not run.done())
+        reads_during = await reads_task
+        await run
+        elapsed = time.perf_counter() - started
+        await monitor.stop()
+        if freeze:
+            gc.unfreeze()
+
+        made = fanout_requests(sim, requests_before)
+        limited = sim.rate_limited[limited_before:]
+        statuses = Counter(r.status for r in made)
+        floor_s = len(made) / (sim.global_rate or 50)
+        claim_end = monitor.first_send or started
+        stalls = {
+            "claiming": monitor.worst(started, claim_end),
+            "whole": monitor.worst(started),
+        }
+        rows: dict[str, int] = {
+            row[0]: row[1]
+            for row in await bot.db.fetch_all("SELECT status, COUNT(*) FROM outbox GROUP BY status")
+        }
+        posts = [
+            [m for m in sim.messages_in(c) if m.author_id == sim.bot_user.id] for c in channels
+        ]
+        own = [[m for m in ms if m.interaction_id is None] for ms in posts]
+        once = sum(1 for ms in own if len(ms) == 1 and ms[0].thread is not None)
+        twice = sum(1 for ms in own if len(ms) > 1)
+        threads = sum(1 for ms in own for m in ms if m.thread is not None)
+        threads_in_sim = sum(1 for t in sim.threads if t.parent_id in {c.id for c in channels})
+        exact = (
+            once == guilds and twice == 0 and threads_in_sim == guilds and rows == {"done": guilds}
+        )
+
+        tag = f"fan-out {guilds:,} guilds ({variant.label})"
+        report.add(
+            Figure(
+                f"{tag}: channels with exactly one post and its thread",
+                once,
+                "channels",
+                goal=f"= {guilds:,}, outbox rows all 'done'",
+                ok=exact,
+                note=f"{twice} with two posts, {threads} threads on posts, "
+                f"{threads_in_sim} threads in the simulator, outbox rows {rows}, "
+                f"spec violations {len(sim.spec_violations)}, "
+                f"simulator errors {len(sim.server_errors)}",
             )
-            report.add(
-                Figure(
-                    f"{tag}: time, due to the last post recorded",
-                    elapsed,
-                    "s",
-                    goal="≤ 1.1x the global-limit floor",
-                    baseline=floor_s,
-                    baseline_name=f"{len(made):,} requests ÷ {sim.global_rate}/s",
-                    ok=elapsed <= 1.1 * floor_s,
-                    note=f"{guilds / elapsed:.1f} posts/s, {len(made) / elapsed:.1f} requests/s; "
-                    f"claiming the {guilds:,} due schedules took {claim_end - started:.2f} s "
-                    f"before the first send, then {len(made) / (started + elapsed - claim_end):.1f}"
-                    f" requests/s; budget slots taken {bot.budget.taken - taken:,}; "
-                    f"answers {dict(sorted(statuses.items()))}",
-                )
+        )
+        report.add(
+            Figure(
+                f"{tag}: time, due to the last post recorded",
+                elapsed,
+                "s",
+                goal="≤ 1.1x the global-limit floor",
+                baseline=floor_s,
+                baseline_name=f"{len(made):,} requests ÷ {sim.global_rate}/s",
+                ok=elapsed <= 1.1 * floor_s,
+                note=f"{guilds / elapsed:.1f} posts/s, {len(made) / elapsed:.1f} requests/s; "
+                f"claiming the {guilds:,} due schedules took {claim_end - started:.2f} s "
+                f"before the first send, then {len(made) / (started + elapsed - claim_end):.1f}"
+                f" requests/s; budget slots taken {bot.budget.taken - taken:,}; "
+                f"answers {dict(sorted(statuses.items()))}",
             )
-            scopes = Counter(r.scope for r in limited)
-            report.add(
-                Figure(
-                    f"{tag}: 429s from the simulator's rate limits",
-                    len(limited),
-                    "429s",
-                    goal="a handful at most (≤ 5)",
-                    ok=len(limited) <= 5,
-                    note=f"by scope {dict(scopes)}; routes "
-                    f"{dict(Counter(r.route for r in limited).most_common(3))}",
-                )
+        )
+        scopes = Counter(r.scope for r in limited)
+        report.add(
+            Figure(
+                f"{tag}: 429s from the simulator's rate limits",
+                len(limited),
+                "429s",
+                goal="a handful at most (≤ 5)",
+                ok=len(limited) <= 5,
+                note=f"by scope {dict(scopes)}; routes "
+                f"{dict(Counter(r.route for r in limited).most_common(3))}",
             )
+        )
+        report.add(
+            Figure(
+                f"{tag}: longest event-loop stall while claiming the due schedules",
+                stalls["claiming"] * 1000,
+                "ms",
+                note=f"monitor waking every {MONITOR_INTERVAL * 1000:g} ms; longest "
+                f"{monitor.describe(started, started, claim_end)}; the design with a job "
+                "per schedule stalled ~300 ms when 5,000 fired together",
+            )
+        )
+        report.add(
+            Figure(
+                f"{tag}: longest event-loop stall over the whole fan-out",
+                stalls["whole"] * 1000,
+                "ms",
+                note=f"longest {monitor.describe(started, started)}; p99 of the monitor's "
+                f"lateness {percentile([lag for _, lag in monitor.lags], 99) * 1000:.2f} ms, "
+                f"mean {statistics.fmean(lag for _, lag in monitor.lags) * 1000:.2f} ms; "
+                f"{len(monitor.gc_pauses)} GC pauses ≥ 5 ms, "
+                f"{sum(p for _, _, p in monitor.gc_pauses):.2f} s in all",
+            )
+        )
+        unanswered = sum(math.isinf(x) for x in during)
+        for stat, fn, goal in (
+            ("median", median, 1.2),
+            ("p99", lambda s: percentile(s, 99), 2.0),
+        ):
+            value, base = fn(during) * 1000, fn(floor) * 1000
             report.add(
                 Figure(
-                    f"{tag}: longest event-loop stall while claiming the due schedules",
-                    stalls["claiming"] * 1000,
+                    f"{tag}: /topic {stat} during the fan-out",
+                    value,
                     "ms",
-                    note=f"monitor waking every {MONITOR_INTERVAL * 1000:g} ms; longest "
-                    f"{monitor.describe(started, started, claim_end)}; the design with a job "
-                    "per schedule stalled ~300 ms when 5,000 fired together",
+                    goal=f"≤ {goal:g}x /topic just before",
+                    baseline=base,
+                    baseline_name="/topic before",
+                    ok=value <= goal * base,
+                    note=f"{len(during)} samples during, {len(floor)} before, "
+                    f"{unanswered} not answered",
                 )
             )
+        for stat, fn in (("median", median), ("p99", lambda s: percentile(s, 99))):
+            value, base = fn(reads_during) * 1000, fn(reads_before) * 1000
             report.add(
                 Figure(
-                    f"{tag}: longest event-loop stall over the whole fan-out",
-                    stalls["whole"] * 1000,
+                    f"{tag}: the database read behind /topic (its finished count), {stat}",
+                    value,
                     "ms",
-                    note=f"longest {monitor.describe(started, started)}; p99 of the monitor's "
-                    f"lateness {percentile([lag for _, lag in monitor.lags], 99) * 1000:.2f} ms, "
-                    f"mean {statistics.fmean(lag for _, lag in monitor.lags) * 1000:.2f} ms; "
-                    f"{len(monitor.gc_pauses)} GC pauses ≥ 5 ms, "
-                    f"{sum(p for _, _, p in monitor.gc_pauses):.2f} s in all",
+                    baseline=base,
+                    baseline_name="just before",
+                    note=f"{len(reads_during)} reads during, {len(reads_before)} before, "
+                    "through the bot's one connection, queued with the fan-out's writes",
                 )
             )
-            unanswered = sum(math.isinf(x) for x in during)
-            for stat, fn, goal in (
-                ("median", median, 1.2),
-                ("p99", lambda s: percentile(s, 99), 2.0),
-            ):
-                value, base = fn(during) * 1000, fn(floor) * 1000
-                report.add(
-                    Figure(
-                        f"{tag}: /topic {stat} during the fan-out",
-                        value,
-                        "ms",
-                        goal=f"≤ {goal:g}x /topic just before",
-                        baseline=base,
-                        baseline_name="/topic before",
-                        ok=value <= goal * base,
-                        note=f"{len(during)} samples during, {len(floor)} before, "
-                        f"{unanswered} not answered",
-                    )
-                )
-            for stat, fn in (("median", median), ("p99", lambda s: percentile(s, 99))):
-                value, base = fn(reads_during) * 1000, fn(reads_before) * 1000
-                report.add(
-                    Figure(
-                        f"{tag}: the database read behind /topic (its finished count), {stat}",
-                        value,
-                        "ms",
-                        baseline=base,
-                        baseline_name="just before",
-                        note=f"{len(reads_during)} reads during, {len(reads_before)} before, "
-                        "through the bot's one connection, queued with the fan-out's writes",
-                    )
-                )
-            return {
-                "elapsed": elapsed,
-                "floor": floor_s,
-                "stall": stalls["whole"],
-                "p99": percentile(during, 99) / percentile(floor, 99),
-            }
+        return {
+            "elapsed": elapsed,
+            "floor": floor_s,
+            "stall": stalls["whole"],
+            "p99": percentile(during, 99) / percentile(floor, 99),
+        }
 
 
-async def start_up_once(count: int, *, with_next_due: bool = True) -> tuple[float, float]:
+async def start_up_once(
+    count: int, *, with_next_due: bool = True, postgres: str | None = None
+) -> tuple[float, float]:
     """Seconds from constructing the bot to ready to deliver, and to the end of `setup_hook`.
 
     `count` schedules are stored, spread over weekdays, times and zones.
@@ -476,55 +511,61 @@ async def start_up_once(count: int, *, with_next_due: bool = True) -> tuple[floa
     await sim.start()
     try:
         with use_simulator(sim), tempfile.TemporaryDirectory() as tmp:
-            sim.add_guild("Study")
-            path = Path(tmp) / "startup.db"
-            await write_schedules(
-                path,
-                [(10_000 + n, 20_000 + n) for n in range(count)],
-                now=clock(),
-                varied=True,
-                with_next_due=with_next_due,
-            )
-            settings = Settings(
-                _env_file=None,  # type: ignore[call-arg]
-                discord_token=SecretStr("bench-token"),
-                database=path,
-                discord_api_base=sim.api_base,
-                discord_gateway_url=sim.gateway_url,
-                kaggle_api_base="http://127.0.0.1:9",
-                arxiv_api_base="http://127.0.0.1:9/api/query",
-            )
-            gc.collect()
-            started = time.perf_counter()
-            bot = BenchBot(settings, clock=clock, cogs=COGS, guild_ready_timeout=0.05)
-            await bot.login("bench-token")  # setup_hook: migrate, load cogs, register sources
-            hooked = time.perf_counter() - started
-            task = asyncio.create_task(bot.connect())
-            try:
-                await asyncio.wait_for(bot.wait_until_ready(), 60)
-                await asyncio.wait_for(bot.settled(), 60)  # settling run done, agenda armed
-                elapsed = time.perf_counter() - started
-                assert bot.agenda.armed_for is not None
-                due = await bot.db.fetch_value(
-                    "SELECT COUNT(*) FROM paper_schedules WHERE next_due_utc IS NOT NULL"
-                )
-                assert due == count, (due, count)
-                if count:
-                    earliest = await bot.db.fetch_value(
-                        "SELECT MIN(next_due_utc) FROM paper_schedules"
-                    )
-                    assert bot.agenda.armed_for == min(
-                        datetime.fromisoformat(earliest), clock() + bot.agenda.max_sleep
-                    ), (bot.agenda.armed_for, earliest)
-            finally:
-                await bot.close()
-                await asyncio.wait_for(task, 30)
-            return elapsed, hooked
+            async with fresh_database(Path(tmp), "startup.db", postgres) as path:
+                return await _start_up_once(sim, clock, path, count, with_next_due)
     finally:
         await sim.stop()
 
 
-async def start_up(report: Report, schedules: int, rounds: int = 7) -> None:
+async def _start_up_once(
+    sim: DiscordSimulator, clock: FakeClock, path: Any, count: int, with_next_due: bool
+) -> tuple[float, float]:
+    sim.add_guild("Study")
+    await write_schedules(
+        path,
+        [(10_000 + n, 20_000 + n) for n in range(count)],
+        now=clock(),
+        varied=True,
+        with_next_due=with_next_due,
+    )
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        discord_token=SecretStr("bench-token"),
+        database=path,
+        discord_api_base=sim.api_base,
+        discord_gateway_url=sim.gateway_url,
+        kaggle_api_base="http://127.0.0.1:9",
+        arxiv_api_base="http://127.0.0.1:9/api/query",
+    )
+    gc.collect()
+    started = time.perf_counter()
+    bot = BenchBot(settings, clock=clock, cogs=COGS, guild_ready_timeout=0.05)
+    await bot.login("bench-token")  # setup_hook: migrate, load cogs, register sources
+    hooked = time.perf_counter() - started
+    task = asyncio.create_task(bot.connect())
+    try:
+        await asyncio.wait_for(bot.wait_until_ready(), 60)
+        await asyncio.wait_for(bot.settled(), 60)  # settling run done, agenda armed
+        elapsed = time.perf_counter() - started
+        assert bot.agenda.armed_for is not None
+        due = await bot.db.fetch_value(
+            "SELECT COUNT(*) FROM paper_schedules WHERE next_due_utc IS NOT NULL"
+        )
+        assert due == count, (due, count)
+        if count:
+            earliest = await bot.db.fetch_value("SELECT MIN(next_due_utc) FROM paper_schedules")
+            assert bot.agenda.armed_for == min(
+                parse_db_time(earliest), clock() + bot.agenda.max_sleep
+            ), (bot.agenda.armed_for, earliest)
+    finally:
+        await bot.close()
+        await asyncio.wait_for(task, 30)
+    return elapsed, hooked
+
+
+async def start_up(
+    report: Report, schedules: int, rounds: int = 7, postgres: str | None = None
+) -> None:
     """Start-up to ready to deliver with `schedules` stored against an empty database.
 
     The two alternate, `rounds` times each, and the medians are compared: one start-up is
@@ -532,11 +573,11 @@ async def start_up(report: Report, schedules: int, rounds: int = 7) -> None:
     """
     empty: list[tuple[float, float]] = []
     full: list[tuple[float, float]] = []
-    await start_up_once(0)  # warm-up: imports, the OpenAPI spec, the roadmap
+    await start_up_once(0, postgres=postgres)  # warm-up: imports, the OpenAPI spec, the roadmap
     for _ in range(rounds):
-        empty.append(await start_up_once(0))
-        full.append(await start_up_once(schedules))
-    upgrade, _ = await start_up_once(schedules, with_next_due=False)
+        empty.append(await start_up_once(0, postgres=postgres))
+        full.append(await start_up_once(schedules, postgres=postgres))
+    upgrade, _ = await start_up_once(schedules, with_next_due=False, postgres=postgres)
     ready = median([r for r, _ in full])
     ready_empty = median([r for r, _ in empty])
     extra = ready - ready_empty
@@ -580,15 +621,30 @@ async def start_up(report: Report, schedules: int, rounds: int = 7) -> None:
     )
 
 
-async def run(profile: str = "quick") -> Report:
-    """Run the paper-club benchmarks and print their figures."""
+async def run(profile: str = "quick", postgres: str | None = None) -> Report:
+    """Run the paper-club benchmarks and print their figures (on PostgreSQL when given)."""
     settings = PROFILES.get(profile, PROFILES["quick"])
-    report = Report(f"paper club ({profile})", about=ABOUT)
-    await start_up(report, settings["schedules"])
+    engine = "" if postgres is None else ", PostgreSQL"
+    report = Report(f"paper club ({profile}{engine})", about=ABOUT)
+    await start_up(report, settings["schedules"], postgres=postgres)
     for variant in settings["variants"]:
-        await fan_out(report, settings["guilds"], settings["floor_samples"], variant)
+        await fan_out(
+            report, settings["guilds"], settings["floor_samples"], variant, postgres=postgres
+        )
     return report
 
 
+def main(argv: Sequence[str]) -> None:
+    """`[profile] [--postgres [URL]]`."""
+    args = list(argv)
+    postgres: str | None = None
+    if "--postgres" in args:
+        at = args.index("--postgres")
+        following = args[at + 1 : at + 2]
+        postgres = following[0] if following and "://" in following[0] else DEFAULT_SERVER
+        del args[at : at + 1 + (postgres is not DEFAULT_SERVER)]
+    asyncio.run(run(args[0] if args else "quick", postgres))
+
+
 if __name__ == "__main__":
-    asyncio.run(run(sys.argv[1] if len(sys.argv) > 1 else "quick"))
+    main(sys.argv[1:])

@@ -65,15 +65,3 @@ def db_time_or_none(moment: datetime | None) -> str | None:
 def parse_db_time_or_none(text: str | None) -> datetime | None:
     """`parse_db_time` of an optional stored value."""
     return None if text is None else parse_db_time(str(text))
-
-
-def iso(moment: datetime) -> str:
-    """An aware datetime as ISO-8601 UTC text to the second (the paper club's old encoding)."""
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime")
-    return moment.astimezone(UTC).isoformat(timespec="seconds")
-
-
-def parse_iso(text: str) -> datetime:
-    """Read a stored ISO-8601 time back as an aware UTC datetime."""
-    return datetime.fromisoformat(text).astimezone(UTC)

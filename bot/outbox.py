@@ -16,6 +16,13 @@ A message that was created gets its discussion thread next; a thread create that
 after the thread was in fact made is answered by Discord with 160004, and a thread started on
 a message shares the message's id, so the thread is never lost either. A post that cannot be
 sent within its grace (`give_up_at`) fails for good and its feature is told, once.
+
+Several processes may share one database (PostgreSQL). A process sends a row only while it
+holds the row's lease: one UPDATE takes a batch of due rows whose lease is free (`FOR UPDATE
+SKIP LOCKED` on PostgreSQL, so two processes do not even wait for each other), a heartbeat
+renews the leases while their posts are in flight, and they are given back when the run ends.
+A lease left by a process that died runs out after `LEASE`; one left by a dead process on this
+machine (a SIGKILL, a crash) is taken back at once.
 """
 
 from __future__ import annotations
@@ -23,16 +30,21 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import secrets
+import socket
+import weakref
+from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 import aiohttp
-import aiosqlite
 import discord
 
-from bot.clock import iso, parse_iso
+from bot.clock import db_time, parse_db_time, parse_db_time_or_none
+from bot.database import Row, Tx
 
 if TYPE_CHECKING:
     from bot.client import StudyBot
@@ -56,17 +68,30 @@ HISTORY_LIMIT = 200
 #: A thread started from a message when the thread already exists.
 THREAD_ALREADY_CREATED = 160004
 THREAD_ARCHIVE_MINUTES: Literal[10080] = 10080  # a week: open until the next post
+#: How long a process holds the rows it took without renewing them: longer than any pause
+#: of a healthy process, short enough that a process that died hands its posts on soon.
+LEASE = timedelta(seconds=60)
+#: How often the leases of posts in flight are renewed.
+LEASE_RENEW_SECONDS = 15.0
+#: Rows taken per lease statement (more are taken as workers finish them).
+LEASE_BATCH = 64
 
 Failure = Literal["gone", "forbidden", "expired", "invalid"]
 
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    """A message ready to send: text, embeds (as dicts) and the roles it may ping."""
+    """A message ready to send: text, embeds (as dicts) and the roles it may ping.
+
+    `thread_name`, when a render sets it, names the discussion thread of a post enqueued with
+    one (the name given at enqueue time was the feature's guess before its claim decided).
+    It lives in the row's own column, not in the stored message.
+    """
 
     content: str | None
     embeds: list[dict[str, Any]]
     role_ids: tuple[int, ...] = ()
+    thread_name: str | None = None
 
     def to_json(self) -> str:
         """The stored form."""
@@ -84,10 +109,16 @@ class Rendered:
 
     @classmethod
     def of(
-        cls, content: str | None, embeds: Sequence[discord.Embed], role_ids: Sequence[int] = ()
+        cls,
+        content: str | None,
+        embeds: Sequence[discord.Embed],
+        role_ids: Sequence[int] = (),
+        *,
+        thread_name: str | None = None,
     ) -> Rendered:
         """Render discord.py embeds into a storable message."""
-        return cls(content, [dict(embed.to_dict()) for embed in embeds], tuple(role_ids))
+        embed_dicts = [dict(embed.to_dict()) for embed in embeds]
+        return cls(content, embed_dicts, tuple(role_ids), thread_name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,11 +158,11 @@ class Post:
     thread_id: int | None
 
     @classmethod
-    def from_row(cls, row: aiosqlite.Row) -> Post:
+    def from_row(cls, row: Row) -> Post:
         """Build a post from its row."""
 
         def when(key: str) -> datetime | None:
-            return parse_iso(row[key]) if row[key] else None
+            return parse_db_time_or_none(row[key])
 
         return cls(
             id=row["id"],
@@ -143,9 +174,9 @@ class Post:
             payload=Rendered.from_json(row["payload"]) if row["payload"] else None,
             thread_name=row["thread_name"],
             status=row["status"],
-            due_at=parse_iso(row["due_at"]),
-            give_up_at=parse_iso(row["give_up_at"]),
-            next_attempt_at=parse_iso(row["next_attempt_at"]),
+            due_at=parse_db_time(row["due_at"]),
+            give_up_at=parse_db_time(row["give_up_at"]),
+            next_attempt_at=parse_db_time(row["next_attempt_at"]),
             first_attempt_at=when("first_attempt_at"),
             last_attempt_at=when("last_attempt_at"),
             attempts=row["attempts"],
@@ -191,6 +222,35 @@ def _refusal(exc: discord.HTTPException) -> _Refused:
     return _Refused("invalid", f"Discord refused the post: {exc.status} {exc.text[:200]}")
 
 
+#: The lease holders of the Outboxes alive in this process (an Outbox that drained, or was
+#: collected, is gone from it: its leases may be taken back at once).
+_LIVE_HOLDERS: weakref.WeakValueDictionary[str, Outbox] = weakref.WeakValueDictionary()
+_HOST = socket.gethostname()
+
+
+def _holder_is_gone(holder: str) -> bool:
+    """Whether a lease holder is a process (or an Outbox) on this machine that is no more.
+
+    A holder is `host:pid:token`. Only this machine's processes can be checked: a holder
+    elsewhere is taken to be alive, and its leases run out by themselves.
+    """
+    parts = holder.rsplit(":", 2)
+    if len(parts) != 3 or not parts[1].isdigit():
+        return False
+    host, pid = parts[0], int(parts[1])
+    if host != _HOST:
+        return False
+    if pid == os.getpid():
+        return holder not in _LIVE_HOLDERS
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, someone else's
+        return False
+    return False
+
+
 class Outbox:
     """Sends the outbox's rows with bounded concurrency through the bot's rate budget."""
 
@@ -203,13 +263,22 @@ class Outbox:
         self._lock = asyncio.Lock()
         self._in_flight: set[asyncio.Task[Any]] = set()
         self._closing = False
+        self._recovered = False
+        #: Who holds a lease (`lease_holder`): this machine, this process, this Outbox.
+        self.holder = f"{_HOST}:{os.getpid()}:{secrets.token_hex(4)}"
+        _LIVE_HOLDERS[self.holder] = self
         #: A single request that takes longer than this is treated as timed out.
         self.request_timeout = REQUEST_TIMEOUT
         #: How long after its first attempt a post may be resent relying on the nonce.
         self.nonce_window = NONCE_WINDOW
+        #: How long a lease lasts without renewal, and how often it is renewed.
+        self.lease = LEASE
+        self.lease_renew_seconds = LEASE_RENEW_SECONDS
         self.sent = 0
         self.resent = 0
         self.found = 0
+        # The one dialect difference here: PostgreSQL skips rows another process is taking.
+        self._skip_locked = " FOR UPDATE SKIP LOCKED" if self.db.dialect == "postgresql" else ""
 
     def register(self, kind: str, handler: PostKind) -> None:
         """Say how a feature renders its posts and hears about their fate."""
@@ -218,34 +287,33 @@ class Outbox:
     # -- enqueueing ---------------------------------------------------------------------------
 
     @staticmethod
-    async def enqueue(conn: aiosqlite.Connection, post: NewPost, now: datetime) -> int:
+    async def enqueue(tx: Tx, post: NewPost, now: datetime) -> int:
         """Add a post inside the caller's (claim) transaction; returns its id."""
-        cursor = await conn.execute(
+        post_id = await tx.fetch_value(
             "INSERT INTO outbox (kind, ref, guild_id, channel_id, nonce, payload, thread_name, "
             "created_at, due_at, give_up_at, next_attempt_at) "
-            "VALUES (?, ?, ?, ?, hex(randomblob(8)), ?, ?, ?, ?, ?, ?) RETURNING id",
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
             (
                 post.kind,
                 post.ref,
                 post.guild_id,
                 post.channel_id,
+                # Unique until the row has its id (the same transaction replaces it).
+                f"new-{secrets.token_hex(8)}",
                 post.payload.to_json() if post.payload is not None else None,
                 post.thread_name,
-                iso(now),
-                iso(post.due_at),
-                iso(post.give_up_at),
-                iso(now),
+                db_time(now),
+                db_time(post.due_at),
+                db_time(post.give_up_at),
+                db_time(now),
             ),
         )
-        row = await cursor.fetchone()
-        await cursor.close()
-        assert row is not None
-        post_id = int(row[0])
+        assert post_id is not None
         # The nonce is the row's own id, unique for the bot (Discord allows 25 characters).
-        await conn.execute(
+        await tx.execute(
             "UPDATE outbox SET nonce = ? WHERE id = ?", (f"studybot-{post_id}", post_id)
         )
-        return post_id
+        return int(post_id)
 
     # -- reading ------------------------------------------------------------------------------
 
@@ -265,11 +333,17 @@ class Outbox:
         return [Post.from_row(row) for row in rows]
 
     async def next_due(self) -> datetime | None:
-        """When the earliest unconfirmed post should be tried next."""
+        """When the earliest unconfirmed post should be tried next (after its lease, if any)."""
+        if not self._recovered:
+            # At start-up, posts a crashed run left leased are due now, not when it runs out.
+            await self.free_dead_leases()
+            self._recovered = True
         value = await self.db.fetch_value(
-            "SELECT MIN(next_attempt_at) FROM outbox WHERE status IN ('pending', 'sent')"
+            "SELECT MIN(CASE WHEN lease_until IS NOT NULL AND lease_until > next_attempt_at "
+            "THEN lease_until ELSE next_attempt_at END) "
+            "FROM outbox WHERE status IN ('pending', 'sent')"
         )
-        return parse_iso(value) if value else None
+        return parse_db_time_or_none(value)
 
     async def unconfirmed(self) -> int:
         """How many posts are not yet confirmed."""
@@ -277,6 +351,70 @@ class Outbox:
             "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sent')"
         )
         return int(value or 0)
+
+    # -- leases -------------------------------------------------------------------------------
+
+    async def free_dead_leases(self) -> int:
+        """Give back the leases of processes on this machine that died; returns how many."""
+        rows = await self.db.fetch_all(
+            "SELECT DISTINCT lease_holder FROM outbox "
+            "WHERE lease_holder IS NOT NULL AND status IN ('pending', 'sent')"
+        )
+        freed = 0
+        for row in rows:
+            holder = str(row[0])
+            if holder != self.holder and _holder_is_gone(holder):
+                count = await self.db.execute(
+                    "UPDATE outbox SET lease_holder = NULL, lease_until = NULL "
+                    "WHERE lease_holder = ?",
+                    (holder,),
+                )
+                log.info("took back %d outbox posts from %s, which is gone", count, holder)
+                freed += count
+        return freed
+
+    async def take(self, moment: datetime, limit: int = LEASE_BATCH) -> list[Post]:
+        """Lease up to `limit` rows due at `moment` that nobody holds; oldest first.
+
+        One statement decides: the UPDATE checks the conditions again on each row as it is
+        when it gets there, so of two processes taking at once only one gets a row. (The rows
+        are chosen in a CTE: PostgreSQL evaluates one with `FOR UPDATE` once, which keeps its
+        LIMIT; an `IN (subquery)` may be rescanned.)
+        """
+        wall = datetime.now(UTC)
+        now, until = db_time(wall), db_time(wall + self.lease)
+        free = "(lease_until IS NULL OR lease_until <= ?)"
+        rows = await self.db.fetch_all(
+            "WITH due AS (SELECT id FROM outbox "
+            f"WHERE status IN ('pending', 'sent') AND {free} AND next_attempt_at <= ? "
+            f"ORDER BY next_attempt_at, id LIMIT ?{self._skip_locked}) "
+            "UPDATE outbox SET lease_holder = ?, lease_until = ? "
+            f"WHERE id IN (SELECT id FROM due) AND status IN ('pending', 'sent') AND {free} "
+            "RETURNING *",
+            (now, db_time(moment), limit, self.holder, until, now),
+        )
+        posts = [Post.from_row(row) for row in rows]
+        posts.sort(key=lambda post: (post.next_attempt_at, post.id))
+        return posts
+
+    async def _renew_leases(self) -> None:
+        """Keep this process's leases alive while their posts are in flight."""
+        while True:
+            await asyncio.sleep(self.lease_renew_seconds)
+            try:
+                await self.db.execute(
+                    "UPDATE outbox SET lease_until = ? WHERE lease_holder = ?",
+                    (db_time(datetime.now(UTC) + self.lease), self.holder),
+                )
+            except Exception:
+                log.warning("could not renew the outbox leases", exc_info=True)
+
+    async def release_leases(self) -> None:
+        """Give back every row this outbox holds (its run is over)."""
+        await self.db.execute(
+            "UPDATE outbox SET lease_holder = NULL, lease_until = NULL WHERE lease_holder = ?",
+            (self.holder,),
+        )
 
     # -- running ------------------------------------------------------------------------------
 
@@ -286,43 +424,62 @@ class Outbox:
             return 0
         async with self._lock:
             moment = now if now is not None else self.bot.clock()
-            rows = await self.db.fetch_all(
-                "SELECT * FROM outbox WHERE status IN ('pending', 'sent') "
-                "AND next_attempt_at <= ? ORDER BY next_attempt_at, id",
-                (iso(moment),),
-            )
-            pending = iter([Post.from_row(row) for row in rows])
+            await self.free_dead_leases()
+            self._recovered = True
+            pending: deque[Post] = deque()
+            exhausted = False
+            took = False
+            taking = asyncio.Lock()
             delivered = 0
+
+            async def next_post() -> Post | None:
+                nonlocal exhausted, took
+                async with taking:
+                    if not pending and not exhausted:
+                        batch = await self.take(moment, LEASE_BATCH)
+                        exhausted = len(batch) < LEASE_BATCH
+                        took = took or bool(batch)
+                        pending.extend(batch)
+                    return pending.popleft() if pending else None
 
             async def worker() -> None:
                 nonlocal delivered
-                for post in pending:
-                    if self._closing:
+                while not self._closing:
+                    post = await next_post()
+                    if post is None:
                         return
                     if await self._deliver_guarded(post):
                         delivered += 1
 
-            workers = [
-                asyncio.create_task(worker()) for _ in range(min(self.concurrency, len(rows)))
-            ]
+            heartbeat = asyncio.create_task(self._renew_leases(), name="outbox-leases")
+            workers = [asyncio.create_task(worker()) for _ in range(self.concurrency)]
             self._in_flight.update(workers)
             try:
                 await asyncio.gather(*workers)
             finally:
                 self._in_flight.difference_update(workers)
+                heartbeat.cancel()
+                # Rows taken but not started (a SIGTERM), and rows that wait for a later
+                # run, are free again for whoever runs next.
+                try:
+                    if took:
+                        await self.release_leases()
+                except Exception:
+                    log.warning("could not give back the outbox leases", exc_info=True)
             return delivered
 
     async def drain(self, grace: float = 15.0) -> None:
         """Stop taking new posts and let those in flight finish (SIGTERM, close)."""
         self._closing = True
         tasks = [task for task in self._in_flight if not task.done()]
-        if not tasks:
-            return
-        _, still = await asyncio.wait(tasks, timeout=grace)
-        if still:
-            log.warning(
-                "%d posts still in flight at shutdown; settled at the next start", len(still)
-            )
+        if tasks:
+            _, still = await asyncio.wait(tasks, timeout=grace)
+            if still:
+                log.warning(
+                    "%d posts still in flight at shutdown; settled at the next start", len(still)
+                )
+        # From now on a new Outbox in this process may take back what this one left leased.
+        _LIVE_HOLDERS.pop(self.holder, None)
 
     async def _deliver_guarded(self, post: Post) -> bool:
         try:
@@ -346,7 +503,10 @@ class Outbox:
                     if rendered is None:
                         await self._set(post.id, status="done", error="nothing to post")
                         return False
-                    await self._set(post.id, payload=rendered.to_json())
+                    changes: dict[str, Any] = {"payload": rendered.to_json()}
+                    if rendered.thread_name is not None and post.thread_name is not None:
+                        changes["thread_name"] = rendered.thread_name
+                    await self._set(post.id, **changes)
                     post = await self._reload(post)
                 message_id = await self._settle_or_send(post)
                 post = await self._set_sent(post, message_id)
@@ -374,9 +534,11 @@ class Outbox:
         return fresh
 
     async def _set(self, post_id: int, **values: Any) -> None:
+        # Only while this process holds the row: one whose lease ran out writes nothing.
         columns = ", ".join(f"{name} = ?" for name in values)
         await self.db.execute(
-            f"UPDATE outbox SET {columns} WHERE id = ?", (*values.values(), post_id)
+            f"UPDATE outbox SET {columns} WHERE id = ? AND lease_holder = ?",
+            (*values.values(), post_id, self.holder),
         )
 
     async def _set_sent(self, post: Post, message_id: int) -> Post:
@@ -386,13 +548,13 @@ class Outbox:
     async def _retry_later(self, post: Post, detail: str) -> None:
         now = self.bot.clock()
         wait = BACKOFF[min(post.attempts // SEND_ATTEMPTS, len(BACKOFF) - 1)]
-        await self._set(post.id, next_attempt_at=iso(now + wait), error=detail[:500])
+        await self._set(post.id, next_attempt_at=db_time(now + wait), error=detail[:500])
         log.warning(
             "outbox post %s (%s) not confirmed yet (%s); next try at %s",
             post.id,
             post.kind,
             detail,
-            iso(now + wait),
+            db_time(now + wait),
         )
 
     # -- the message --------------------------------------------------------------------------
@@ -440,8 +602,9 @@ class Outbox:
             now = datetime.now(UTC)
             await self.db.execute(
                 "UPDATE outbox SET attempts = attempts + 1, last_attempt_at = ?, "
-                "first_attempt_at = COALESCE(first_attempt_at, ?) WHERE id = ?",
-                (iso(now), iso(now), post.id),
+                "first_attempt_at = COALESCE(first_attempt_at, ?) "
+                "WHERE id = ? AND lease_holder = ?",
+                (db_time(now), db_time(now), post.id, self.holder),
             )
             try:
                 await self.bot.budget.acquire()

@@ -22,7 +22,7 @@ from cogs.papers import embeds, status
 from cogs.papers.arxiv import ArxivClient, ArxivError, InvalidArxivId, parse_arxiv_id
 from cogs.papers.catalogue import PaperCatalogue
 from cogs.papers.delivery import KIND, PaperDelivery, RunReport
-from cogs.papers.repo import PaperRepo, QueueEntry, Schedule
+from cogs.papers.repo import PaperRepo, QueueEntry, QueueRefusal, Schedule
 from cogs.papers.schedule import (
     WEEKDAYS,
     ScheduleInputError,
@@ -37,6 +37,13 @@ log = logging.getLogger(__name__)
 
 #: A server's queue holds at most this many waiting papers.
 MAX_QUEUE = 200
+
+
+def _queue_full() -> UserFacingError:
+    return UserFacingError(
+        f"The queue is full ({MAX_QUEUE} papers). Vote for a waiting paper with "
+        "`/paper vote` instead."
+    )
 
 
 WEEKDAY_CHOICES = [app_commands.Choice(name=day, value=i) for i, day in enumerate(WEEKDAYS)]
@@ -123,19 +130,20 @@ class PaperClub(commands.Cog, name="PaperClub"):
         await interaction.response.defer(thinking=True)
         await self._refuse_duplicate(guild_id, arxiv_id)
         if await self.repo.queue_size(guild_id) >= MAX_QUEUE:
-            raise UserFacingError(
-                f"The queue is full ({MAX_QUEUE} papers). Vote for a waiting paper with "
-                "`/paper vote` instead."
-            )
+            raise _queue_full()
         try:
             found = await self.catalogue.paper(arxiv_id)
         except ArxivError as exc:
             raise UserFacingError(exc.user_message) from None
+        # The checks above answer at once without asking arXiv; this one decides, in one
+        # statement, for suggestions made at the same moment too.
         entry = await self.repo.add_to_queue(
-            guild_id, found.arxiv_id, interaction.user.id, self.bot.clock()
+            guild_id, found.arxiv_id, interaction.user.id, self.bot.clock(), limit=MAX_QUEUE
         )
-        if entry is None:
-            await self._refuse_duplicate(guild_id, arxiv_id)
+        if entry is QueueRefusal.FULL:
+            raise _queue_full()
+        if isinstance(entry, QueueRefusal):
+            await self._refuse_duplicate(guild_id, found.arxiv_id)
             raise UserFacingError("That paper is already in this server's queue.")
         place = await self.repo.queue_position(entry)
         section = self.bot.sections.find(found.title)

@@ -124,7 +124,7 @@ class PaperDelivery:
         following = next_occurrence(occurrence, schedule.weekday, schedule.at, tz)
         give_up_at = occurrence + DEFAULT_GRACE
         if now >= give_up_at:
-            if await self.repo.skip_occurrence(schedule.id, occurrence, now, following):
+            if await self.repo.skip_occurrence(schedule, occurrence, now, following):
                 log.info("skipped the paper post of schedule %s due %s", schedule.id, occurrence)
             return Outcome.SKIPPED
         late = now - occurrence >= ON_TIME_WINDOW
@@ -142,8 +142,8 @@ class PaperDelivery:
         return Outcome.CLAIMED if claim is not None else Outcome.SKIPPED
 
     async def _next_title(self, guild_id: int) -> str:
-        # The thread is named after the paper the claim will pick; a paper suggested between
-        # this look-up and the claim only changes the thread's name, never the post.
+        # The thread's name until the post is rendered, which names it after the paper the
+        # claim did pick (another claim, a suggestion, may come between this guess and it).
         entries = await self.repo.queue(guild_id, limit=1)
         if entries:
             return entries[0].title
@@ -176,7 +176,14 @@ class PaperDelivery:
             )
         text = embeds.post_content_line(schedule.role_id, claim.occurrence if claim.late else None)
         roles = (schedule.role_id,) if schedule.role_id is not None else ()
-        return Rendered.of(text, [embeds.paper_post_embed(content)], roles)
+        # The thread is named after the paper the claim picked (the name enqueued with the
+        # claim was a guess made before it).
+        return Rendered.of(
+            text,
+            [embeds.paper_post_embed(content)],
+            roles,
+            thread_name=embeds.thread_name(content.title),
+        )
 
     async def delivered(self, post: Post, message_id: int, thread_id: int | None) -> None:
         """Record the post and its thread."""

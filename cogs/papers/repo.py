@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
+import enum
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, time
 from typing import Any, ClassVar
 
-import aiosqlite
-
-from bot.clock import iso, parse_iso
-from bot.database import Database
+from bot.clock import db_time, parse_db_time, parse_db_time_or_none
+from bot.database import Database, Row, Tx
 from bot.outbox import NewPost, Outbox
 from cogs.papers.arxiv import ArxivPaper
 from cogs.papers.schedule import WEEKDAYS, next_occurrence, parse_timezone
@@ -39,6 +38,9 @@ class Schedule:
     pause_reason: str | None
     last_claimed: datetime | None = None
     next_due: datetime | None = None
+    #: How many times the channel's schedule was replaced; a claim made from an older reading
+    #: of the schedule is refused.
+    revision: int = 0
 
     @property
     def paused(self) -> bool:
@@ -58,6 +60,14 @@ class QueueEntry:
     suggested_by: int | None
     suggested_at: datetime
     votes: int
+
+
+class QueueRefusal(enum.StrEnum):
+    """Why a suggestion did not join the queue."""
+
+    QUEUED = "already in the queue"
+    HAD = "the server already had it"
+    FULL = "the queue is full"
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,7 +126,7 @@ class ScheduleChange:
     replaced: bool
 
 
-def _schedule(row: aiosqlite.Row) -> Schedule:
+def _schedule(row: Row) -> Schedule:
     hour, minute = (int(part) for part in str(row["at_time"]).split(":"))
     keys = row.keys()
     last = row["last_claimed"] if "last_claimed" in keys else None
@@ -129,29 +139,30 @@ def _schedule(row: aiosqlite.Row) -> Schedule:
         timezone=row["timezone"],
         role_id=row["role_id"],
         created_by=row["created_by"],
-        active_since=parse_iso(row["active_since"]),
-        paused_at=parse_iso(row["paused_at"]) if row["paused_at"] else None,
+        active_since=parse_db_time(row["active_since"]),
+        paused_at=parse_db_time_or_none(row["paused_at"]),
         pause_reason=row["pause_reason"],
-        last_claimed=parse_iso(last) if last else None,
-        next_due=parse_iso(row["next_due_utc"]) if row["next_due_utc"] else None,
+        last_claimed=parse_db_time_or_none(last),
+        next_due=parse_db_time_or_none(row["next_due_utc"]),
+        revision=row["revision"],
     )
 
 
-def _paper(row: aiosqlite.Row) -> ArxivPaper:
+def _paper(row: Row) -> ArxivPaper:
     arxiv_id = row["arxiv_id"]
     return ArxivPaper(
         arxiv_id=arxiv_id,
         title=row["title"],
         authors=json.loads(row["authors"]),
         summary=row["summary"],
-        published=parse_iso(row["published"]),
+        published=parse_db_time(row["published"]),
         abs_url=row["abs_url"],
         pdf_url=f"https://arxiv.org/pdf/{arxiv_id}",
         primary_category=row["primary_category"],
     )
 
 
-def _entry(row: aiosqlite.Row) -> QueueEntry:
+def _entry(row: Row) -> QueueEntry:
     return QueueEntry(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -159,12 +170,12 @@ def _entry(row: aiosqlite.Row) -> QueueEntry:
         title=row["title"],
         abs_url=row["abs_url"],
         suggested_by=row["suggested_by"],
-        suggested_at=parse_iso(row["suggested_at"]),
-        votes=row["votes"],
+        suggested_at=parse_db_time(row["suggested_at"]),
+        votes=int(row["votes"]),
     )
 
 
-def _post(row: aiosqlite.Row) -> PostRecord:
+def _post(row: Row) -> PostRecord:
     return PostRecord(
         id=row["id"],
         guild_id=row["guild_id"],
@@ -174,10 +185,10 @@ def _post(row: aiosqlite.Row) -> PostRecord:
         section=row["section"],
         arxiv_id=row["arxiv_id"],
         reading_key=row["reading_key"],
-        posted_at=parse_iso(row["posted_at"]) if row["posted_at"] else None,
+        posted_at=parse_db_time_or_none(row["posted_at"]),
         message_id=row["message_id"],
         thread_id=row["thread_id"],
-        readers=row["readers"],
+        readers=int(row["readers"]),
     )
 
 
@@ -202,12 +213,39 @@ _POST_SELECT = """
     FROM paper_posts p
 """
 
+_HAD = "status IN ('sending', 'posted')"
+
+
+def _exported(stored: str | None) -> str | None:
+    """A stored time as the member export shows times: ISO-8601 UTC to the second."""
+    moment = parse_db_time_or_none(stored)
+    return None if moment is None else moment.isoformat(timespec="seconds")
+
 
 class PaperRepo:
-    """Typed, parameterised access to the paper club's tables."""
+    """Typed, parameterised access to the paper club's tables, on either storage engine.
+
+    Every read-then-write step is one statement, a row lock or a unique constraint, so that
+    it stays right with several writers (a PostgreSQL pool, several processes): a claim is
+    UNIQUE (schedule, occurrence) and takes the schedule's row lock; the queue's top paper is
+    picked with `FOR UPDATE SKIP LOCKED` on PostgreSQL (SQLite's `BEGIN IMMEDIATE` already
+    serialises the transaction); a server is given a paper once by a unique index; a schedule
+    is saved by one upsert; a vote or a read is a primary key.
+    """
 
     def __init__(self, db: Database) -> None:
         self.db = db
+        # The one dialect difference of this module: PostgreSQL locks the picked queue row
+        # (skipping one another claim holds); SQLite's write transaction is serialised anyway.
+        self._skip_locked = " FOR UPDATE OF q SKIP LOCKED" if db.dialect == "postgresql" else ""
+
+    async def _lock_guild_queue(self, tx: Tx, guild_id: int) -> None:
+        """Serialise writers of one server's queue size (PostgreSQL; SQLite has one writer)."""
+        if tx.dialect == "postgresql":
+            await tx.fetch_value(
+                "SELECT pg_advisory_xact_lock(hashtextextended(CAST(? AS TEXT), 0))",
+                (f"paper_queue:{guild_id}",),
+            )
 
     # -- arXiv cache --------------------------------------------------------------------------
 
@@ -238,10 +276,10 @@ class PaperRepo:
                     p.title,
                     json.dumps(p.authors, ensure_ascii=False),
                     p.summary,
-                    iso(p.published),
+                    db_time(p.published),
                     p.abs_url,
                     p.primary_category,
-                    iso(now),
+                    db_time(now),
                 )
                 for p in papers
             ],
@@ -261,47 +299,45 @@ class PaperRepo:
         created_by: int,
         now: datetime,
     ) -> ScheduleChange:
-        """Create the channel's schedule or replace it (which also unpauses it)."""
+        """Create the channel's schedule or replace it (which also unpauses it).
+
+        One upsert on the channel's unique key: of two admins saving at once, one creates the
+        schedule and the other replaces it, and `revision` tells them apart.
+        """
         next_due = next_occurrence(now, weekday, at, parse_timezone(timezone))
-        async with self.db.transaction() as conn:
-            async with conn.execute(
-                "SELECT id FROM paper_schedules WHERE channel_id = ?", (channel_id,)
-            ) as cursor:
-                existing = await cursor.fetchone()
-            async with conn.execute(
-                "INSERT INTO paper_schedules (guild_id, channel_id, weekday, at_time, timezone, "
-                "role_id, created_by, active_since, next_due_utc) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "ON CONFLICT (channel_id) DO UPDATE SET weekday = excluded.weekday, "
-                "at_time = excluded.at_time, timezone = excluded.timezone, "
-                "role_id = excluded.role_id, created_by = excluded.created_by, "
-                "active_since = excluded.active_since, next_due_utc = excluded.next_due_utc, "
-                "paused_at = NULL, pause_reason = NULL "
-                "RETURNING *",
-                (
-                    guild_id,
-                    channel_id,
-                    weekday,
-                    at.strftime("%H:%M"),
-                    timezone,
-                    role_id,
-                    created_by,
-                    iso(now),
-                    iso(next_due),
-                ),
-            ) as cursor:
-                row = await cursor.fetchone()
+        row = await self.db.fetch_one(
+            "INSERT INTO paper_schedules (guild_id, channel_id, weekday, at_time, timezone, "
+            "role_id, created_by, active_since, next_due_utc) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (channel_id) DO UPDATE SET weekday = excluded.weekday, "
+            "at_time = excluded.at_time, timezone = excluded.timezone, "
+            "role_id = excluded.role_id, created_by = excluded.created_by, "
+            "active_since = excluded.active_since, next_due_utc = excluded.next_due_utc, "
+            "paused_at = NULL, pause_reason = NULL, "
+            "revision = paper_schedules.revision + 1 "
+            "RETURNING *",
+            (
+                guild_id,
+                channel_id,
+                weekday,
+                at.strftime("%H:%M"),
+                timezone,
+                role_id,
+                created_by,
+                db_time(now),
+                db_time(next_due),
+            ),
+        )
         assert row is not None
-        return ScheduleChange(_schedule(row), replaced=existing is not None)
+        schedule = _schedule(row)
+        return ScheduleChange(schedule, replaced=schedule.revision > 0)
 
     async def delete_schedule(self, guild_id: int, channel_id: int) -> Schedule | None:
         """Remove a channel's schedule (its claims go with it); None when there was none."""
-        async with self.db.transaction() as conn:
-            async with conn.execute(
-                "DELETE FROM paper_schedules WHERE guild_id = ? AND channel_id = ? RETURNING *",
-                (guild_id, channel_id),
-            ) as cursor:
-                row = await cursor.fetchone()
+        row = await self.db.fetch_one(
+            "DELETE FROM paper_schedules WHERE guild_id = ? AND channel_id = ? RETURNING *",
+            (guild_id, channel_id),
+        )
         return _schedule(row) if row is not None else None
 
     async def schedule(self, schedule_id: int) -> Schedule | None:
@@ -327,7 +363,7 @@ class PaperRepo:
         changed = await self.db.execute(
             "UPDATE paper_schedules SET paused_at = ?, pause_reason = ? "
             "WHERE id = ? AND paused_at IS NULL",
-            (iso(now), reason, schedule_id),
+            (db_time(now), reason, schedule_id),
         )
         return changed == 1
 
@@ -336,14 +372,14 @@ class PaperRepo:
         value = await self.db.fetch_value(
             "SELECT MIN(next_due_utc) FROM paper_schedules WHERE paused_at IS NULL"
         )
-        return parse_iso(value) if value else None
+        return parse_db_time_or_none(value)
 
     async def due_schedules(self, now: datetime, limit: int = 1000) -> list[Schedule]:
         """Active schedules whose next occurrence is due at `now`, earliest first."""
         rows = await self.db.fetch_all(
             _SCHEDULE_WITH_LAST + " WHERE s.paused_at IS NULL AND s.next_due_utc <= ? "
             "ORDER BY s.next_due_utc, s.id LIMIT ?",
-            (iso(now), limit),
+            (db_time(now), limit),
         )
         return [_schedule(row) for row in rows]
 
@@ -352,42 +388,57 @@ class PaperRepo:
         rows = await self.db.fetch_all(
             _SCHEDULE_WITH_LAST + " WHERE s.next_due_utc IS NULL ORDER BY s.id"
         )
-        updates = []
-        for schedule in map(_schedule, rows):
-            after = max(schedule.active_since, schedule.last_claimed or schedule.active_since)
-            tz = parse_timezone(schedule.timezone)
-            due = next_occurrence(after, schedule.weekday, schedule.at, tz)
-            updates.append((iso(due), schedule.id))
-        if updates:
-            await self.db.executemany(
-                "UPDATE paper_schedules SET next_due_utc = ? WHERE id = ?", updates
-            )
-        return len(updates)
+        if not rows:
+            return 0
+        filled = 0
+        async with self.db.transaction() as tx:
+            for schedule in map(_schedule, rows):
+                after = max(schedule.active_since, schedule.last_claimed or schedule.active_since)
+                tz = parse_timezone(schedule.timezone)
+                due = next_occurrence(after, schedule.weekday, schedule.at, tz)
+                # Only where it is still missing: another process may have filled it, or an
+                # admin saved the schedule again meanwhile.
+                filled += await tx.execute(
+                    "UPDATE paper_schedules SET next_due_utc = ? "
+                    "WHERE id = ? AND next_due_utc IS NULL",
+                    (db_time(due), schedule.id),
+                )
+        return filled
 
     # -- claims and posts ---------------------------------------------------------------------
 
+    @staticmethod
+    async def _advance(tx: Tx, schedule: Schedule, next_due: datetime) -> bool:
+        """Move the schedule's next due time on under its row lock; False if it changed.
+
+        The UPDATE takes the schedule's row lock, so claims of one schedule run one after
+        the other; a schedule paused, replaced (`revision`) or deleted since it was read is
+        not claimed from that reading. The due time only ever moves forward here.
+        """
+        due = db_time(next_due)
+        changed = await tx.execute(
+            "UPDATE paper_schedules SET next_due_utc = CASE "
+            "WHEN next_due_utc IS NULL OR next_due_utc < CAST(? AS TEXT) THEN CAST(? AS TEXT) "
+            "ELSE next_due_utc END "
+            "WHERE id = ? AND paused_at IS NULL AND revision = ?",
+            (due, due, schedule.id, schedule.revision),
+        )
+        return changed == 1
+
     async def skip_occurrence(
-        self, schedule_id: int, occurrence: datetime, now: datetime, next_due: datetime
+        self, schedule: Schedule, occurrence: datetime, now: datetime, next_due: datetime
     ) -> bool:
         """Record a missed occurrence as skipped so it is never sent; True if newly recorded."""
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE paper_schedules SET next_due_utc = ? WHERE id = ?",
-                (iso(next_due), schedule_id),
-            )
-            if cursor.rowcount != 1:
-                await cursor.close()
+        async with self.db.transaction() as tx:
+            if not await self._advance(tx, schedule, next_due):
                 return False
-            await cursor.close()
-            cursor = await conn.execute(
+            inserted = await tx.execute(
                 "INSERT INTO paper_claims (schedule_id, occurrence_utc, claimed_at, late, status) "
                 "VALUES (?, ?, ?, 1, 'skipped') "
                 "ON CONFLICT (schedule_id, occurrence_utc) DO NOTHING",
-                (schedule_id, iso(occurrence), iso(now)),
+                (schedule.id, db_time(occurrence), db_time(now)),
             )
-            inserted = cursor.rowcount == 1
-            await cursor.close()
-        return inserted
+        return inserted == 1
 
     async def claim(
         self,
@@ -408,45 +459,34 @@ class PaperRepo:
         a second caller (a restart, a second process) finds the claim and stops, and the
         outbox delivers the post exactly once.
         """
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
-                "UPDATE paper_schedules SET next_due_utc = ? WHERE id = ? AND paused_at IS NULL",
-                (iso(next_due), schedule.id),
-            )
-            active = cursor.rowcount == 1
-            await cursor.close()
-            if not active:
+        async with self.db.transaction() as tx:
+            if not await self._advance(tx, schedule, next_due):
                 return None
-            cursor = await conn.execute(
+            claim_id = await tx.fetch_value(
                 "INSERT INTO paper_claims (schedule_id, occurrence_utc, claimed_at, late, status) "
                 "VALUES (?, ?, ?, ?, 'claimed') "
                 "ON CONFLICT (schedule_id, occurrence_utc) DO NOTHING RETURNING id",
-                (schedule.id, iso(occurrence), iso(now), int(late)),
+                (schedule.id, db_time(occurrence), db_time(now), int(late)),
             )
-            row = await cursor.fetchone()
-            await cursor.close()
-            if row is None:
+            if claim_id is None:
                 return None
-            claim_id = int(row[0])
-            pick = await self._pick(conn, schedule.guild_id, reading_list, now)
-            post_id: int | None = None
-            if pick is None:
-                await conn.execute(
+            picked = await self._pick(tx, schedule, int(claim_id), reading_list, now)
+            if picked is None:
+                await tx.execute(
                     "UPDATE paper_claims SET status = 'empty' WHERE id = ?", (claim_id,)
                 )
-            else:
-                post_id = await self._insert_post(conn, schedule, claim_id, pick, now)
             post = NewPost(
                 kind="paper",
-                ref=claim_id,
+                ref=int(claim_id),
                 guild_id=schedule.guild_id,
                 channel_id=schedule.channel_id,
                 due_at=occurrence,
                 give_up_at=give_up_at,
-                thread_name=thread_name if pick is not None else None,
+                thread_name=thread_name if picked is not None else None,
             )
-            outbox_id = await Outbox.enqueue(conn, post, now)
-        return Claim(claim_id, schedule, occurrence, late, post_id, pick, outbox_id)
+            outbox_id = await Outbox.enqueue(tx, post, now)
+        pick, post_id = picked if picked is not None else (None, None)
+        return Claim(int(claim_id), schedule, occurrence, late, post_id, pick, outbox_id)
 
     async def claim_by_id(
         self, claim_id: int, reading_list: Sequence[ReadingPaper]
@@ -469,7 +509,7 @@ class PaperRepo:
         if row["queue_id"] is not None:
             paper = await self.cached_paper(row["arxiv_id"])
             if paper is not None:
-                pick = QueuePick(row["queue_id"], paper, row["suggested_by"], row["votes"])
+                pick = QueuePick(row["queue_id"], paper, row["suggested_by"], int(row["votes"]))
         elif row["reading_key"] is not None:
             by_key = {paper.key: paper for paper in reading_list}
             if row["reading_key"] in by_key:
@@ -477,7 +517,7 @@ class PaperRepo:
         return Claim(
             row["id"],
             schedule,
-            parse_iso(row["occurrence_utc"]),
+            parse_db_time(row["occurrence_utc"]),
             bool(row["late"]),
             row["post_id"],
             pick,
@@ -485,71 +525,103 @@ class PaperRepo:
 
     async def _pick(
         self,
-        conn: aiosqlite.Connection,
-        guild_id: int,
+        tx: Tx,
+        schedule: Schedule,
+        claim_id: int,
         reading_list: Sequence[ReadingPaper],
         now: datetime,
-    ) -> QueuePick | ReadingPick | None:
-        async with conn.execute(
-            "SELECT a.*, q.id AS queue_id, q.suggested_by, "
-            "(SELECT COUNT(*) FROM paper_votes v WHERE v.queue_id = q.id) AS votes "
-            "FROM paper_queue q JOIN arxiv_papers a ON a.arxiv_id = q.arxiv_id "
-            "WHERE q.guild_id = ? AND q.posted_at IS NULL " + _QUEUE_ORDER + " LIMIT 1",
-            (guild_id,),
-        ) as cursor:
-            top = await cursor.fetchone()
-        if top is not None:
-            await conn.execute(
-                "UPDATE paper_queue SET posted_at = ? WHERE id = ?", (iso(now), top["queue_id"])
+    ) -> tuple[QueuePick | ReadingPick, int] | None:
+        """Take the queue's top paper, or the next reading-list paper, for a claim's post.
+
+        Returns the pick and its post row. Another claim of the same server at the same
+        moment (another channel, another process) never gets the same paper: it skips the
+        queue row this one holds locked, and a paper both would take is refused to the later
+        one by the unique indexes of `paper_posts`, which then takes the next.
+        """
+        guild_id = schedule.guild_id
+        while True:
+            top = await tx.fetch_one(
+                "SELECT a.*, q.id AS queue_id, q.suggested_by, "
+                "(SELECT COUNT(*) FROM paper_votes v WHERE v.queue_id = q.id) AS votes "
+                "FROM paper_queue q JOIN arxiv_papers a ON a.arxiv_id = q.arxiv_id "
+                "WHERE q.guild_id = ? AND q.posted_at IS NULL"
+                + _QUEUE_ORDER
+                + " LIMIT 1"
+                + self._skip_locked,
+                (guild_id,),
             )
-            return QueuePick(top["queue_id"], _paper(top), top["suggested_by"], top["votes"])
-        had_keys, had_ids = await self._had(conn, guild_id)
-        for paper in reading_list:
-            if paper.key in had_keys or (paper.arxiv_id is not None and paper.arxiv_id in had_ids):
+            if top is None:
+                break
+            # The paper leaves the queue whether or not the post row below is made: when it is
+            # refused, the server already had the paper (given by the reading list meanwhile).
+            await tx.execute(
+                "UPDATE paper_queue SET posted_at = ? WHERE id = ? AND posted_at IS NULL",
+                (db_time(now), top["queue_id"]),
+            )
+            queue_pick = QueuePick(
+                top["queue_id"], _paper(top), top["suggested_by"], int(top["votes"])
+            )
+            paper = queue_pick.paper
+            post_id = await self._insert_post(
+                tx, schedule, claim_id, now, top["queue_id"], None, paper.arxiv_id,
+                paper.title, paper.abs_url,
+            )  # fmt: skip
+            if post_id is not None:
+                return queue_pick, post_id
+        had_keys, had_ids = await self._had(tx, guild_id)
+        for reading in reading_list:
+            if reading.key in had_keys or (
+                reading.arxiv_id is not None and reading.arxiv_id in had_ids
+            ):
                 continue
-            return ReadingPick(paper)
+            post_id = await self._insert_post(
+                tx, schedule, claim_id, now, None, reading.key, reading.arxiv_id,
+                reading.title, reading.url,
+            )  # fmt: skip
+            if post_id is not None:
+                return ReadingPick(reading), post_id
         return None
 
     @staticmethod
-    async def _had(conn: aiosqlite.Connection, guild_id: int) -> tuple[set[str], set[str]]:
-        async with conn.execute(
-            "SELECT reading_key, arxiv_id FROM paper_posts "
-            "WHERE guild_id = ? AND status IN ('sending', 'posted')",
+    async def _had(tx: Tx, guild_id: int) -> tuple[set[str], set[str]]:
+        rows = await tx.fetch_all(
+            f"SELECT reading_key, arxiv_id FROM paper_posts WHERE guild_id = ? AND {_HAD}",
             (guild_id,),
-        ) as cursor:
-            rows = await cursor.fetchall()
+        )
         keys = {row["reading_key"] for row in rows if row["reading_key"]}
         ids = {row["arxiv_id"] for row in rows if row["arxiv_id"]}
         return keys, ids
 
     @staticmethod
     async def _insert_post(
-        conn: aiosqlite.Connection,
+        tx: Tx,
         schedule: Schedule,
         claim_id: int,
-        pick: QueuePick | ReadingPick,
         now: datetime,
-    ) -> int:
-        if isinstance(pick, QueuePick):
-            values: tuple[Any, ...] = (
-                pick.queue_id,
-                None,
-                pick.paper.arxiv_id,
-                pick.paper.title,
-                pick.paper.abs_url,
-            )
-        else:
-            values = (None, pick.paper.key, pick.paper.arxiv_id, pick.paper.title, pick.paper.url)
-        cursor = await conn.execute(
+        queue_id: int | None,
+        reading_key: str | None,
+        arxiv_id: str | None,
+        title: str,
+        url: str,
+    ) -> int | None:
+        """The post row of a claim; None when the server has (or is being given) the paper."""
+        post_id = await tx.fetch_value(
             "INSERT INTO paper_posts (guild_id, channel_id, claim_id, queue_id, reading_key, "
             "arxiv_id, title, url, status, created_at) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'sending', ?)",
-            (schedule.guild_id, schedule.channel_id, claim_id, *values, iso(now)),
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'sending', ?) ON CONFLICT DO NOTHING RETURNING id",
+            (
+                schedule.guild_id,
+                schedule.channel_id,
+                claim_id,
+                queue_id,
+                reading_key,
+                arxiv_id,
+                title,
+                url,
+                db_time(now),
+            ),
         )
-        post_id = cursor.lastrowid
-        await cursor.close()
-        assert post_id is not None
-        return post_id
+        return None if post_id is None else int(post_id)
 
     async def set_post_content(
         self, post_id: int, title: str, url: str, section: str | None
@@ -564,16 +636,16 @@ class PaperRepo:
         self, claim_id: int, *, message_id: int, thread_id: int | None, now: datetime
     ) -> None:
         """Record the sent message (and thread) of a claimed occurrence."""
-        async with self.db.transaction() as conn:
-            await conn.execute(
+        async with self.db.transaction() as tx:
+            await tx.execute(
                 "UPDATE paper_claims SET status = CASE WHEN status = 'empty' THEN 'empty' "
                 "ELSE 'posted' END WHERE id = ?",
                 (claim_id,),
             )
-            await conn.execute(
+            await tx.execute(
                 "UPDATE paper_posts SET status = 'posted', message_id = ?, thread_id = ?, "
                 "posted_at = COALESCE(posted_at, ?) WHERE claim_id = ?",
-                (message_id, thread_id, iso(now), claim_id),
+                (message_id, thread_id, db_time(now), claim_id),
             )
 
     async def mark_failed(self, claim_id: int) -> bool:
@@ -581,22 +653,20 @@ class PaperRepo:
 
         True only for the call that changed the claim (so the admins are told once).
         """
-        async with self.db.transaction() as conn:
-            cursor = await conn.execute(
+        async with self.db.transaction() as tx:
+            changed = await tx.execute(
                 "UPDATE paper_claims SET status = 'failed' "
                 "WHERE id = ? AND status IN ('claimed', 'empty')",
                 (claim_id,),
             )
-            changed = cursor.rowcount == 1
-            await cursor.close()
-            if not changed:
+            if changed != 1:
                 return False
-            await conn.execute(
+            await tx.execute(
                 "UPDATE paper_queue SET posted_at = NULL WHERE id IN "
                 "(SELECT queue_id FROM paper_posts WHERE claim_id = ? AND queue_id IS NOT NULL)",
                 (claim_id,),
             )
-            await conn.execute(
+            await tx.execute(
                 "UPDATE paper_posts SET status = 'failed' WHERE claim_id = ?", (claim_id,)
             )
         return True
@@ -608,7 +678,7 @@ class PaperRepo:
             "ORDER BY occurrence_utc",
             (schedule_id,),
         )
-        return [(parse_iso(r["occurrence_utc"]), bool(r["late"]), r["status"]) for r in rows]
+        return [(parse_db_time(r["occurrence_utc"]), bool(r["late"]), r["status"]) for r in rows]
 
     async def current_post(self, guild_id: int) -> PostRecord | None:
         """The server's paper of the week: the last one posted."""
@@ -622,8 +692,8 @@ class PaperRepo:
     async def had_paper(self, guild_id: int, arxiv_id: str) -> PostRecord | None:
         """The post that already gave this server a paper, if any."""
         row = await self.db.fetch_one(
-            _POST_SELECT + " WHERE p.guild_id = ? AND p.arxiv_id = ? "
-            "AND p.status IN ('sending', 'posted') ORDER BY p.id LIMIT 1",
+            _POST_SELECT + f" WHERE p.guild_id = ? AND p.arxiv_id = ? AND p.{_HAD} "
+            "ORDER BY p.id LIMIT 1",
             (guild_id, arxiv_id),
         )
         return _post(row) if row is not None else None
@@ -631,8 +701,7 @@ class PaperRepo:
     async def had_reading_keys(self, guild_id: int) -> tuple[set[str], set[str]]:
         """The reading-list keys and arXiv ids a server has had."""
         rows = await self.db.fetch_all(
-            "SELECT reading_key, arxiv_id FROM paper_posts "
-            "WHERE guild_id = ? AND status IN ('sending', 'posted')",
+            f"SELECT reading_key, arxiv_id FROM paper_posts WHERE guild_id = ? AND {_HAD}",
             (guild_id,),
         )
         keys = {row["reading_key"] for row in rows if row["reading_key"]}
@@ -655,17 +724,37 @@ class PaperRepo:
         return _entry(row) if row is not None else None
 
     async def add_to_queue(
-        self, guild_id: int, arxiv_id: str, user_id: int, now: datetime
-    ) -> QueueEntry | None:
-        """Queue a (cached) paper; None when this server already has it."""
-        inserted = await self.db.execute(
-            "INSERT INTO paper_queue (guild_id, arxiv_id, suggested_by, suggested_at) "
-            "VALUES (?, ?, ?, ?) ON CONFLICT (guild_id, arxiv_id) DO NOTHING",
-            (guild_id, arxiv_id, user_id, iso(now)),
-        )
-        if inserted != 1:
-            return None
-        return await self.queue_entry(guild_id, arxiv_id)
+        self, guild_id: int, arxiv_id: str, user_id: int, now: datetime, *, limit: int
+    ) -> QueueEntry | QueueRefusal:
+        """Queue a (cached) paper, unless it is queued, was had, or the queue holds `limit`.
+
+        One INSERT decides all three (UNIQUE (guild_id, arxiv_id) for a paper suggested twice
+        at once); on PostgreSQL the server's queue is locked for it so that two suggestions
+        at once cannot both take the last place.
+        """
+        async with self.db.transaction() as tx:
+            await self._lock_guild_queue(tx, guild_id)
+            queue_id = await tx.fetch_value(
+                "INSERT INTO paper_queue (guild_id, arxiv_id, suggested_by, suggested_at) "
+                "SELECT CAST(? AS BIGINT), CAST(? AS TEXT), CAST(? AS BIGINT), CAST(? AS TEXT) "
+                f"WHERE NOT EXISTS (SELECT 1 FROM paper_posts p WHERE p.guild_id = ? "
+                f"AND p.arxiv_id = ? AND p.{_HAD}) "
+                "AND (SELECT COUNT(*) FROM paper_queue w "
+                "WHERE w.guild_id = ? AND w.posted_at IS NULL) < ? "
+                "ON CONFLICT (guild_id, arxiv_id) DO NOTHING RETURNING id",
+                (guild_id, arxiv_id, user_id, db_time(now), guild_id, arxiv_id, guild_id, limit),
+            )
+        if queue_id is not None:
+            entry = await self.queue_entry(guild_id, arxiv_id)
+            if entry is not None:
+                return entry
+        if await self.db.fetch_value(
+            "SELECT 1 FROM paper_queue WHERE guild_id = ? AND arxiv_id = ?", (guild_id, arxiv_id)
+        ):
+            return QueueRefusal.QUEUED
+        if await self.had_paper(guild_id, arxiv_id) is not None:
+            return QueueRefusal.HAD
+        return QueueRefusal.FULL
 
     async def queue(self, guild_id: int, *, limit: int = 10, offset: int = 0) -> list[QueueEntry]:
         """A page of the server's queue, most votes first, oldest first on ties."""
@@ -695,7 +784,7 @@ class PaperRepo:
         inserted = await self.db.execute(
             "INSERT INTO paper_votes (queue_id, user_id, guild_id, voted_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (queue_id, user_id) DO NOTHING",
-            (entry.id, user_id, entry.guild_id, iso(now)),
+            (entry.id, user_id, entry.guild_id, db_time(now)),
         )
         return inserted == 1
 
@@ -706,7 +795,7 @@ class PaperRepo:
         inserted = await self.db.execute(
             "INSERT INTO paper_reads (post_id, user_id, guild_id, read_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (post_id, user_id) DO NOTHING",
-            (post.id, user_id, post.guild_id, iso(now)),
+            (post.id, user_id, post.guild_id, db_time(now)),
         )
         return inserted == 1
 
@@ -762,21 +851,25 @@ class PaperRepo:
                 {
                     "arxiv_id": r["arxiv_id"],
                     "title": r["title"],
-                    "suggested_at": r["suggested_at"],
-                    "posted_at": r["posted_at"],
+                    "suggested_at": _exported(r["suggested_at"]),
+                    "posted_at": _exported(r["posted_at"]),
                 }
                 for r in suggestions
             ],
             "votes": [
-                {"arxiv_id": r["arxiv_id"], "title": r["title"], "voted_at": r["voted_at"]}
+                {
+                    "arxiv_id": r["arxiv_id"],
+                    "title": r["title"],
+                    "voted_at": _exported(r["voted_at"]),
+                }
                 for r in votes
             ],
             "reads": [
                 {
                     "title": r["title"],
                     "url": r["url"],
-                    "posted_at": r["posted_at"],
-                    "read_at": r["read_at"],
+                    "posted_at": _exported(r["posted_at"]),
+                    "read_at": _exported(r["read_at"]),
                 }
                 for r in reads
             ],
@@ -786,7 +879,7 @@ class PaperRepo:
                     "weekday": WEEKDAYS[r["weekday"]],
                     "time": r["at_time"],
                     "timezone": r["timezone"],
-                    "since": r["active_since"],
+                    "since": _exported(r["active_since"]),
                     "paused": r["paused_at"] is not None,
                 }
                 for r in schedules
@@ -796,7 +889,7 @@ class PaperRepo:
     async def delete_member(self, guild_id: int, user_id: int) -> int:
         """Delete a member's votes and reads, unlink their suggestions and schedules; rows."""
         mention = f"<@{user_id}>"
-        async with self.db.transaction() as conn:
+        async with self.db.transaction() as tx:
             total = 0
             for sql, params in (
                 ("DELETE FROM paper_votes WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)),
@@ -821,11 +914,9 @@ class PaperRepo:
                 # what finds an unconfirmed post again, so exactly-once delivery is unaffected.
                 (
                     "UPDATE outbox SET payload = replace(payload, ?, 'a member') "
-                    "WHERE kind = 'paper' AND guild_id = ? AND instr(payload, ?) > 0",
-                    (mention, guild_id, mention),
+                    "WHERE kind = 'paper' AND guild_id = ? AND payload LIKE ?",
+                    (mention, guild_id, f"%{mention}%"),
                 ),
             ):
-                cursor = await conn.execute(sql, params)
-                total += max(0, cursor.rowcount)
-                await cursor.close()
+                total += await tx.execute(sql, params)
         return total

@@ -3,7 +3,8 @@ time the channel ends up with exactly one post and one thread. And SIGTERM in th
 fan-out: posts in flight finish, the rest go out after the restart, none twice, none lost.
 
 The bot runs as `python -m bot run` against the simulator in this test process, on the real
-clock: the schedule rows are written straight into the database with their next occurrence
+clock, with the database under test named in its environment (an SQLite file or a PostgreSQL
+schema): the schedule rows are written straight into the database with their next occurrence
 due a moment ago, as the bot itself leaves them when a week's time comes.
 """
 
@@ -11,61 +12,83 @@ from __future__ import annotations
 
 import asyncio
 import signal
-import sqlite3
 import sys
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
-from bot.clock import iso
+from bot.clock import db_time
 from bot.database import Database
 from tests.conftest import TOKEN, World
+from tests.engines import Target, query
 from tests.simulator import DiscordSimulator, SimChannel, bot_process_env
 
 MESSAGES = r"^/channels/{channel}/messages$"
 THREADS = r"^/channels/{channel}/messages/\d+/threads$"
 
 
-async def due_schedules(database: Path, channels: list[SimChannel], admin_id: int) -> None:
+@dataclass(frozen=True)
+class Deployment:
+    """Where the bot process keeps its data (the engine under test) and its files."""
+
+    target: Target
+    folder: Path
+
+    @property
+    def log(self) -> Path:
+        """The bot process's output."""
+        return self.folder / "bot.log"
+
+
+@pytest.fixture
+def deployment(database_target: Target, tmp_path: Path) -> Deployment:
+    """The database under test and a folder for the bot process."""
+    return Deployment(database_target, tmp_path)
+
+
+async def due_schedules(where: Deployment, channels: list[SimChannel], admin_id: int) -> None:
     """Weekly paper schedules for `channels`, each due a few seconds ago (UTC, today)."""
-    async with Database(database) as db:
+    async with Database(where.target) as db:
         await db.migrate()
     now = datetime.now(UTC).replace(microsecond=0)
     due = now - timedelta(seconds=5)
-    with sqlite3.connect(database) as conn:
-        for channel in channels:
-            assert channel.guild_id is not None
-            conn.execute(
-                "INSERT INTO paper_schedules (guild_id, channel_id, weekday, at_time, timezone, "
-                "created_by, active_since, next_due_utc) VALUES (?, ?, ?, ?, 'UTC', ?, ?, ?)",
-                (
-                    channel.guild_id,
-                    channel.id,
-                    due.weekday(),
-                    due.strftime("%H:%M"),
-                    admin_id,
-                    iso(now - timedelta(days=1)),
-                    iso(due),
-                ),
-            )
+    for channel in channels:
+        assert channel.guild_id is not None
+        query(
+            where.target,
+            "INSERT INTO paper_schedules (guild_id, channel_id, weekday, at_time, timezone, "
+            "created_by, active_since, next_due_utc) VALUES (?, ?, ?, ?, 'UTC', ?, ?, ?)",
+            (
+                channel.guild_id,
+                channel.id,
+                due.weekday(),
+                due.strftime("%H:%M"),
+                admin_id,
+                db_time(now - timedelta(days=1)),
+                db_time(due),
+            ),
+        )
 
 
-async def start_bot(sim: DiscordSimulator, database: Path) -> asyncio.subprocess.Process:
+async def start_bot(sim: DiscordSimulator, where: Deployment) -> asyncio.subprocess.Process:
     """`python -m bot run` pointed at the simulator; returns once it is connected."""
-    env = bot_process_env(sim, database, token=TOKEN)
+    env = bot_process_env(
+        sim, where.folder / "studybot.db", token=TOKEN, STUDYBOT_DATABASE=str(where.target)
+    )
     identifies = sim.identifies
-    log = (database.parent / "bot.log").open("ab")
+    log = where.log.open("ab")
     process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", "run", cwd=database.parent, env=env, stdout=log, stderr=log
+        sys.executable, "-m", "bot", "run", cwd=where.folder, env=env, stdout=log, stderr=log
     )
     log.close()
     loop = asyncio.get_running_loop()
     deadline = loop.time() + 60
     while sim.identifies == identifies:
         if process.returncode is not None or loop.time() > deadline:
-            text = (database.parent / "bot.log").read_text()
-            raise AssertionError(f"the bot did not start: {text}")
+            raise AssertionError(f"the bot did not start: {where.log.read_text()}")
         await asyncio.sleep(0.05)
     return process
 
@@ -91,36 +114,36 @@ def posts_in(sim: DiscordSimulator, channel: SimChannel) -> list[object]:
 
 
 async def wait_for_posts(
-    sim: DiscordSimulator, channels: list[SimChannel], database: Path, timeout: float = 60
+    sim: DiscordSimulator, channels: list[SimChannel], where: Deployment, timeout: float = 60
 ) -> None:
     """Wait until every channel has a post and the outbox has nothing unconfirmed."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     while True:
-        with sqlite3.connect(database) as conn:
-            open_rows = conn.execute(
-                "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sent')"
-            ).fetchone()[0]
+        [(open_rows,)] = query(
+            where.target, "SELECT COUNT(*) FROM outbox WHERE status IN ('pending', 'sent')"
+        )
         if open_rows == 0 and all(posts_in(sim, channel) for channel in channels):
             return
         if loop.time() > deadline:
-            log = (database.parent / "bot.log").read_text()[-3000:]
-            raise AssertionError(f"{open_rows} posts unconfirmed: {log}")
+            raise AssertionError(f"{open_rows} posts unconfirmed: {where.log.read_text()[-3000:]}")
         await asyncio.sleep(0.1)
 
 
-def exactly_one_post_and_thread(sim: DiscordSimulator, channel: SimChannel, database: Path) -> None:
+def exactly_one_post_and_thread(
+    sim: DiscordSimulator, channel: SimChannel, where: Deployment
+) -> None:
     """One post, one thread on it, both recorded."""
     posts = posts_in(sim, channel)
     assert len(posts) == 1, f"{len(posts)} posts in #{channel.name}"
     threads = [t for t in sim.threads if t.parent_id == channel.id]
     assert len(threads) == 1, f"{len(threads)} threads in #{channel.name}"
-    with sqlite3.connect(database) as conn:
-        row = conn.execute(
-            "SELECT status, message_id, thread_id FROM paper_posts WHERE channel_id = ?",
-            (channel.id,),
-        ).fetchone()
-    assert row == ("posted", posts[0].id, threads[0].id)  # type: ignore[attr-defined]
+    rows = query(
+        where.target,
+        "SELECT status, message_id, thread_id FROM paper_posts WHERE channel_id = ?",
+        (channel.id,),
+    )
+    assert rows == [("posted", posts[0].id, threads[0].id)]  # type: ignore[attr-defined]
 
 
 STEPS = [
@@ -134,12 +157,15 @@ STEPS = [
 
 @pytest.mark.parametrize(("route", "when"), STEPS)
 async def test_sigkill_at_every_step_still_posts_exactly_once(
-    sim: DiscordSimulator, world: World, tmp_path: Path, route: str, when: str
+    sim: DiscordSimulator,
+    world: World,
+    deployment: Deployment,
+    route: str,
+    when: Literal["before", "after"],
 ) -> None:
-    database = tmp_path / "studybot.db"
-    await due_schedules(database, [world.papers], world.admin.id)
+    await due_schedules(deployment, [world.papers], world.admin.id)
     held = sim.hold("POST", route.format(channel=world.papers.id), when=when)
-    process = await start_bot(sim, database)
+    process = await start_bot(sim, deployment)
     try:
         await asyncio.wait_for(held.arrived.wait(), 60)
         process.send_signal(signal.SIGKILL)
@@ -148,25 +174,24 @@ async def test_sigkill_at_every_step_still_posts_exactly_once(
     finally:
         await stop(process, signal.SIGKILL)
 
-    process = await start_bot(sim, database)
+    process = await start_bot(sim, deployment)
     try:
-        await wait_for_posts(sim, [world.papers], database)
-        exactly_one_post_and_thread(sim, world.papers, database)
+        await wait_for_posts(sim, [world.papers], deployment)
+        exactly_one_post_and_thread(sim, world.papers, deployment)
     finally:
         await stop(process)
 
 
 async def test_sigterm_mid_fan_out_drains_and_the_rest_follow_after_restart(
-    sim: DiscordSimulator, world: World, tmp_path: Path
+    sim: DiscordSimulator, world: World, deployment: Deployment
 ) -> None:
-    database = tmp_path / "studybot.db"
     # One channel in each of 30 servers (a server has only so many reading-list papers).
     channels = [sim.add_channel(sim.add_guild(f"Club {n}"), f"club-{n}") for n in range(30)]
-    await due_schedules(database, channels, world.admin.id)
+    await due_schedules(deployment, channels, world.admin.id)
     # The fan-out is mid-way when the sixth post reaches Discord; more posts are due than go
     # out at once, so some have not started when SIGTERM comes.
     held = sim.hold("POST", MESSAGES.format(channel=channels[5].id), when="after")
-    process = await start_bot(sim, database)
+    process = await start_bot(sim, deployment)
     try:
         await asyncio.wait_for(held.arrived.wait(), 60)
         process.send_signal(signal.SIGTERM)
@@ -178,10 +203,10 @@ async def test_sigterm_mid_fan_out_drains_and_the_rest_follow_after_restart(
     assert posts_in(sim, channels[5]), "the post in flight at SIGTERM was not finished"
     assert not all(posts_in(sim, channel) for channel in channels), "SIGTERM came too late"
 
-    process = await start_bot(sim, database)
+    process = await start_bot(sim, deployment)
     try:
-        await wait_for_posts(sim, channels, database)
+        await wait_for_posts(sim, channels, deployment)
     finally:
         await stop(process)
     for channel in channels:
-        exactly_one_post_and_thread(sim, channel, database)
+        exactly_one_post_and_thread(sim, channel, deployment)

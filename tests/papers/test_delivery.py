@@ -80,6 +80,36 @@ async def test_without_role_nobody_is_pinged(
     assert post.allowed_mentions == {"parse": []}
 
 
+async def test_the_thread_is_named_after_the_paper_the_claim_picked(
+    harness: BotHarness, world: World, sim: DiscordSimulator, clock: FakeClock
+) -> None:
+    # The thread's name is guessed before the claim; a claim that picked another paper (a
+    # vote or another channel's claim came between) still names the thread after its own.
+    bot = await harness.start()
+    await schedule_posts(sim, world.guild, world.admin, world.papers)
+    await sim.invoke(world.guild, world.alice, "paper suggest", {"paper": "1706.03762"})
+    cog = paper_club(bot)
+    clock.set(DUE)
+    [due] = await cog.repo.due_schedules(DUE)
+    claim = await cog.repo.claim(
+        due,
+        DUE,
+        late=False,
+        now=DUE,
+        next_due=DUE + WEEK,
+        give_up_at=DUE + timedelta(hours=6),
+        reading_list=cog.reading_list,
+        thread_name="A paper that was the top one a moment ago",
+    )
+    assert claim is not None
+    assert await bot.outbox.run(DUE) == 1
+    [post] = bot_posts(sim, world.papers)
+    assert post.embeds[0]["title"] == "Attention Is All You Need"
+    assert post.thread is not None and post.thread.name == "Attention Is All You Need"
+    [row] = await bot.outbox.posts("paper")
+    assert row.thread_name == "Attention Is All You Need"
+
+
 async def test_queue_top_voted_first_then_oldest_then_reading_list(
     harness: BotHarness,
     world: World,
