@@ -52,7 +52,9 @@ class Progress(commands.Cog, name="Progress"):
     For other features:
 
     * ``await finished_count(guild_id, section_id)`` — how many members finished a section.
-      Hidden members are left out, so the number matches the list /who shows.
+      Hidden members are left out, so the number matches the list /who shows. It is usually
+      answered from memory (/topic asks on every call): exact for this process's own writes,
+      and within a few seconds for another process's on a shared PostgreSQL database.
     * Its repository is registered as the feature's member data (``bot.member_data``, for
       /privacy export and delete) and as the listing /privacy hide and show leave and rejoin.
     * "Papers read" on /rank comes from the PaperClub cog's

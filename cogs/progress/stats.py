@@ -3,6 +3,9 @@
 Periods are calendar periods in UTC: the ISO week (Monday 00:00 UTC to the next Monday) and the
 calendar month. "This week" on a leaderboard therefore resets for everyone at the same moment,
 and a section's week is fixed when it is marked done.
+
+`week_key` and `month_key` are the one definition of a completion's week and month: the
+repository stores their values with each completion, on both engines.
 """
 
 from __future__ import annotations
@@ -13,11 +16,38 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
+from bot.clock import db_time, parse_db_time
 from roadmap.model import Roadmap, Section
 
 Period = Literal["week", "month", "all"]
 PERIODS: tuple[Period, ...] = ("week", "month", "all")
 ALL_TIME = "all"
+
+# Stored times have one encoding for every feature and engine (bot.clock); progress uses it.
+__all__ = [
+    "ALL_TIME",
+    "PERIODS",
+    "Level",
+    "Period",
+    "PhaseProgress",
+    "RankFacts",
+    "as_utc",
+    "db_time",
+    "locate",
+    "month_key",
+    "next_section",
+    "parse_db_time",
+    "percent",
+    "period_end",
+    "period_key",
+    "period_keys",
+    "period_start",
+    "phase_progress",
+    "rank_of",
+    "sections_fingerprint",
+    "week_key",
+    "weekly_streak",
+]
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -73,19 +103,6 @@ def period_end(period: Period, moment: datetime) -> datetime | None:
     if start.month == 12:
         return start.replace(year=start.year + 1, month=1)
     return start.replace(month=start.month + 1)
-
-
-def db_time(moment: datetime) -> str:
-    """An instant as stored: fixed-width ISO-8601 in UTC, so text order is time order."""
-    return as_utc(moment).isoformat(timespec="microseconds")
-
-
-def parse_db_time(text: str) -> datetime:
-    """An instant read back from the database, aware and in UTC."""
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def sections_fingerprint(section_ids: Iterable[str]) -> str:

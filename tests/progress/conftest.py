@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sqlite3
-from collections.abc import Sequence
-from pathlib import Path
+from collections.abc import AsyncIterator, Sequence
 
 import pytest
 
+from bot.database import Database
 from tests.conftest import BotHarness, TestStudyBot
+from tests.engines import Target, query
 
 PROGRESS_COGS: Sequence[str] = ("cogs.help", "cogs.progress", "cogs.privacy")
 
@@ -20,10 +20,15 @@ async def progress_bot(harness: BotHarness) -> TestStudyBot:
     return await harness.start()
 
 
-def completions(path: Path, guild_id: int | None = None) -> set[tuple[int, int, str]]:
-    """(guild, user, section) of every stored completion, read with plain sqlite3."""
-    with sqlite3.connect(path) as conn:
-        rows = conn.execute(
-            "SELECT guild_id, user_id, section_id FROM progress_completions"
-        ).fetchall()
-    return {(g, u, s) for g, u, s in rows if guild_id is None or g == guild_id}
+@pytest.fixture
+async def db(database_target: Target) -> AsyncIterator[Database]:
+    """A migrated database on the engine under test."""
+    async with Database(database_target) as database:
+        await database.migrate()
+        yield database
+
+
+def completions(target: Target, guild_id: int | None = None) -> set[tuple[int, int, str]]:
+    """(guild, user, section) of every stored completion, read outside the bot."""
+    rows = query(target, "SELECT guild_id, user_id, section_id FROM progress_completions")
+    return {(int(g), int(u), str(s)) for g, u, s in rows if guild_id is None or int(g) == guild_id}

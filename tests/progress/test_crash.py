@@ -1,10 +1,12 @@
 """SIGKILL the real bot process in the middle of a stream of /done: nothing acknowledged is lost.
 
 The bot runs as `python -m bot run` in a subprocess, connected over loopback to the simulator
-running in this test process. Many members send /done at once; the bot is killed after a random
-number of replies, mid-stream. Every /done whose reply reached the simulator must then be in
-the database, the file must pass `PRAGMA integrity_check`, and the counters must still agree
-with a recount (they move in the same transaction as the completions).
+running in this test process, on either engine (an SQLite file, or a PostgreSQL schema). Many
+members send /done at once; the bot is killed after a random number of replies, mid-stream.
+Every /done whose reply reached the simulator must then be in the database, the SQLite file
+must pass `PRAGMA integrity_check` (on both: no completion without its member), and the
+counters must still agree with a recount (they move in the same transaction as the
+completions).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from bot.database import Database
 from cogs.progress.repo import ProgressRepo
 from roadmap.parser import load_roadmap
 from tests.conftest import TOKEN, World
+from tests.engines import Target, is_postgres, query
 from tests.simulator import DiscordSimulator, InteractionResult, SimUser, bot_process_env
 
 SECTIONS = [section.id for section in load_roadmap(None).sections]
@@ -31,10 +34,11 @@ WORKERS = 16
 
 
 async def start_bot(
-    sim: DiscordSimulator, database: Path, folder: Path
+    sim: DiscordSimulator, database: Target, folder: Path
 ) -> asyncio.subprocess.Process:
     """`python -m bot run` pointed at the simulator; returns once it answers commands."""
-    env = bot_process_env(sim, database, token=TOKEN)
+    env = bot_process_env(sim, folder / "studybot.db", token=TOKEN)
+    env["STUDYBOT_DATABASE"] = str(database)
     identifies = sim.identifies
     log = (folder / "bot.log").open("ab")
     process = await asyncio.create_subprocess_exec(
@@ -95,19 +99,29 @@ async def stream_and_kill(
 
 
 async def check_database(
-    database: Path, guild_id: int, acknowledged: set[tuple[int, str]]
+    database: Target, guild_id: int, acknowledged: set[tuple[int, str]]
 ) -> set[tuple[int, str]]:
     """Integrity, every acknowledged /done present, counters equal to a recount."""
-    with sqlite3.connect(database) as conn:
-        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-        assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-        stored = {
-            (int(user), str(section))
-            for user, section in conn.execute(
-                "SELECT user_id, section_id FROM progress_completions WHERE guild_id = ?",
-                (guild_id,),
-            )
-        }
+    if not is_postgres(database):
+        with sqlite3.connect(database) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
+        conn.close()
+    orphans = query(
+        database,
+        "SELECT COUNT(*) FROM progress_completions AS c WHERE NOT EXISTS ("
+        "SELECT 1 FROM progress_members AS m "
+        "WHERE m.guild_id = c.guild_id AND m.user_id = c.user_id)",
+    )
+    assert orphans == [(0,)]
+    stored = {
+        (int(user), str(section))
+        for user, section in query(
+            database,
+            "SELECT user_id, section_id FROM progress_completions WHERE guild_id = ?",
+            (guild_id,),
+        )
+    }
     lost = acknowledged - stored
     assert not lost, f"{len(lost)} acknowledged /done missing after SIGKILL: {sorted(lost)[:5]}"
     async with Database(database) as db:
@@ -116,9 +130,8 @@ async def check_database(
 
 
 async def run_crashes(
-    sim: DiscordSimulator, world: World, folder: Path, rounds: int, seed: int
+    sim: DiscordSimulator, world: World, database: Target, folder: Path, rounds: int, seed: int
 ) -> None:
-    database = folder / "studybot.db"
     members = [sim.add_member(world.guild, f"crash{n}") for n in range(MEMBERS)]
     rng = random.Random(seed)
     acknowledged: set[tuple[int, str]] = set()
@@ -154,13 +167,13 @@ async def run_crashes(
 
 
 async def test_sigkill_mid_stream_loses_no_acknowledged_done(
-    sim: DiscordSimulator, world: World, tmp_path: Path
+    sim: DiscordSimulator, world: World, database_target: Target, tmp_path: Path
 ) -> None:
-    await run_crashes(sim, world, tmp_path, rounds=3, seed=1)
+    await run_crashes(sim, world, database_target, tmp_path, rounds=3, seed=1)
 
 
 @pytest.mark.slow
 async def test_sigkill_mid_stream_many_times(
-    sim: DiscordSimulator, world: World, tmp_path: Path
+    sim: DiscordSimulator, world: World, database_target: Target, tmp_path: Path
 ) -> None:
-    await run_crashes(sim, world, tmp_path, rounds=12, seed=2)
+    await run_crashes(sim, world, database_target, tmp_path, rounds=12, seed=2)
