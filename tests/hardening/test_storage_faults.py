@@ -442,7 +442,9 @@ async def test_sessions_ended_under_the_bot_fail_one_command_and_the_pool_reconn
     )]  # fmt: skip
     blocker = connect_postgres(str(database_target), autocommit=False)
     try:
-        blocker.execute(f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE")
+        # Off the event loop: the lock waits for the bot's open transactions to finish.
+        lock = f"LOCK TABLE {', '.join(tables)} IN ACCESS EXCLUSIVE MODE"
+        await asyncio.to_thread(blocker.execute, lock)
         pressed = asyncio.create_task(sim.invoke(g, bob, "done", {"section": "2.1"}))
         waiting: list[int] = []
         for _ in range(200):
