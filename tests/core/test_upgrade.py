@@ -8,6 +8,7 @@ club computes the schedule's next due time from its history, so the next week is
 
 from __future__ import annotations
 
+import re
 import shutil
 import sqlite3
 from datetime import UTC, datetime
@@ -20,6 +21,31 @@ from cogs.kaggle.repo import KaggleRepo
 from cogs.papers.repo import PaperRepo
 
 FIXTURE = Path(__file__).parent / "data" / "release-0004.db"
+STORED_TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}\+00:00$")
+TIME_COLUMN = re.compile(
+    r"(_at|_utc|_since|_seen|^deadline|^enabled_date|^last_success|^last_failure|^published)$"
+)
+
+
+def stored_times(path: Path) -> list[tuple[str, str]]:
+    """(table.column, value) of every non-null value in a column that holds an instant."""
+    found = []
+    with sqlite3.connect(path) as conn:
+        tables = [
+            row[0]
+            for row in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            )
+        ]
+        for table in tables:
+            for column in [row[1] for row in conn.execute(f'PRAGMA table_info("{table}")')]:
+                if not TIME_COLUMN.search(column):
+                    continue
+                for (value,) in conn.execute(
+                    f'SELECT "{column}" FROM "{table}" WHERE "{column}" IS NOT NULL'
+                ):
+                    found.append((f"{table}.{column}", str(value)))
+    return found
 
 
 def counts(path: Path) -> dict[str, int]:
@@ -42,7 +68,7 @@ async def test_a_schema_4_file_upgrades_in_place_with_nothing_lost(tmp_path: Pat
 
     async with Database(path) as db:
         assert await db.user_version() == 4
-        assert await db.migrate() == [5]
+        assert await db.migrate() == [5, 6, 7, 8]
         papers = PaperRepo(db)
         assert await papers.fill_next_due() == 1
         [schedule] = await papers.schedules()
@@ -58,6 +84,10 @@ async def test_a_schema_4_file_upgrades_in_place_with_nothing_lost(tmp_path: Pat
 
     after = counts(path)
     assert {table: after[table] for table in before} == before
+    # One time encoding: every stored instant is now fixed-width ISO UTC text to the microsecond.
+    times = stored_times(path)
+    assert len(times) >= 10, times
+    assert {column: value for column, value in times if not STORED_TIME.match(value)} == {}
     assert after["outbox"] == 0
     with sqlite3.connect(path) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
