@@ -589,7 +589,7 @@ async def sim_figures(
             members[user_id] = add_known_member(sim, guild, user_id)
 
     async with bench_world(
-        database=engine.target,  # type: ignore[arg-type]
+        database=engine.target,
         clock=FakeClock(NOW),
         cogs=("cogs.roadmap", "cogs.progress"),
         prepare=prepare,

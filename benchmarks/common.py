@@ -124,7 +124,7 @@ class BenchWorld:
 @asynccontextmanager
 async def bench_world(
     *,
-    database: Path | None = None,
+    database: Path | str | None = None,
     clock: Clock = system_clock,
     cogs: Sequence[str] = DEFAULT_COGS,
     extra_settings: dict[str, Any] | None = None,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,7 +41,7 @@ NOWHERE = "http://127.0.0.1:9"
 
 
 def bot_process_env(
-    sim: DiscordSimulator, database: Path, *, token: str | None = None, **extra: str
+    sim: DiscordSimulator, database: Path | str, *, token: str | None = None, **extra: str
 ) -> dict[str, str]:
     """The environment of a `python -m bot run` process pointed at the simulator.
 
@@ -49,7 +50,7 @@ def bot_process_env(
     """
     return {
         "PATH": os.environ.get("PATH", ""),
-        "HOME": str(database.parent),
+        "HOME": str(database.parent) if isinstance(database, Path) else tempfile.gettempdir(),
         "PYTHONPATH": str(Path(__file__).resolve().parents[2]),
         "DISCORD_TOKEN": token if token is not None else sim.token,
         "STUDYBOT_DATABASE": str(database),
