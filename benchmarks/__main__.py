@@ -1,7 +1,8 @@
-"""Run every benchmark and regenerate benchmarks/RESULTS.md: `python -m benchmarks [profile]`.
+"""Run the benchmarks and regenerate benchmarks/RESULTS.md: `python -m benchmarks [profile]`.
 
 Profiles: smoke (a check that each benchmark runs), quick (the default; what RESULTS.md holds)
-and long.
+and long. `python -m benchmarks quick bench_progress …` re-measures only the benchmarks named
+and replaces their sections of RESULTS.md, keeping the others' figures as they were.
 """
 
 from __future__ import annotations
@@ -92,11 +93,54 @@ def _row(fig: Figure) -> str:
     )
 
 
-async def main(profile: str) -> int:
-    """Run each benchmark in turn, then write RESULTS.md."""
+def _sections(text: str) -> tuple[list[str], list[tuple[str | None, list[str]]]]:
+    """RESULTS.md's header lines, and each section's lines with the benchmark it came from."""
+    header: list[str] = []
+    sections: list[tuple[str | None, list[str]]] = []
+    for line in text.splitlines():
+        if line.startswith("## "):
+            sections.append((None, [line]))
+        elif sections:
+            module, lines = sections[-1]
+            if module is None and line.startswith("`python -m benchmarks."):
+                module = line.split("benchmarks.", 1)[1].split()[0].rstrip("`")
+            sections[-1] = (module, [*lines, line])
+        else:
+            header.append(line)
+    return header, sections
+
+
+def splice(old: str, new: str, names: list[str], profile: str) -> str:
+    """RESULTS.md with the named benchmarks' sections taken from a fresh rendering."""
+    header, sections = _sections(old)
+    _, fresh = _sections(new)
+    replacement = {module: lines for module, lines in fresh if module in names}
+    out = [*header]
+    while out and not out[-1]:
+        out.pop()
+    out += [
+        f"Re-measured since by `python -m benchmarks {profile} {' '.join(names)}` on "
+        f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC: {', '.join(names)}.",
+        "",
+    ]
+    seen = set()
+    for module, lines in sections:
+        if module in replacement:
+            out += replacement[module]
+            seen.add(module)
+        else:
+            out += lines
+    for module, lines in replacement.items():
+        if module not in seen:
+            out += lines
+    return "\n".join(out).rstrip("\n") + "\n"
+
+
+async def main(profile: str, only: list[str] | None = None) -> int:
+    """Run each benchmark (or only those named) in turn, then write RESULTS.md."""
     started = time.perf_counter()
     reports: list[tuple[str, Report | None, str]] = []
-    for name in BENCHMARKS:
+    for name in only or BENCHMARKS:
         print(f"== {name}", flush=True)
         try:
             module = importlib.import_module(f"benchmarks.{name}")
@@ -107,10 +151,14 @@ async def main(profile: str) -> int:
         except Exception as exc:  # a broken benchmark must not hide the others' figures
             print(f"{name} failed: {exc!r}", flush=True)
             reports.append((name, None, repr(exc)))
-    RESULTS.write_text(render(reports, profile, time.perf_counter() - started), "utf-8")
+    text = render(reports, profile, time.perf_counter() - started)
+    if only and RESULTS.exists():
+        text = splice(RESULTS.read_text("utf-8"), text, only, profile)
+    RESULTS.write_text(text, "utf-8")
     print(f"wrote {RESULTS}")
     return 0 if all(report is not None for _, report, _ in reports) else 1
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main(sys.argv[1] if len(sys.argv) > 1 else "quick")))
+    args = sys.argv[1:]
+    sys.exit(asyncio.run(main(args[0] if args else "quick", args[1:] or None)))
