@@ -638,6 +638,14 @@ class PostgresDatabase(Database):
             ) from None
         except ValueError as exc:  # a URL asyncpg cannot read
             raise DatabaseError(f"cannot read the database URL {self.label}: {exc}") from None
+        # Like SQLite's header rewrite: a database that cannot take writes (a hot standby, a
+        # read-only default) stops start-up now rather than at the first member's /done.
+        if await self.fetch_value("SHOW transaction_read_only") == "on":
+            await self.close()
+            raise DatabaseError(
+                f"cannot open the database {self.label}: it is read-only "
+                "(a standby, or default_transaction_read_only is on)"
+            )
 
     def _reason(self, exc: BaseException) -> str:
         text = str(exc) or type(exc).__name__

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.database import Database, PostgresDatabase
+from bot.database import Database, DatabaseError, PostgresDatabase
 from tests.engines import Target
 
 pytestmark = pytest.mark.postgres_only
@@ -40,3 +40,12 @@ async def test_statements_outside_a_transaction_send_no_reset_query(
         async with db.pool.acquire() as conn:
             await conn.execute("SET application_name = 'studybot-kept'")
         assert await db.fetch_value("SHOW application_name") == "studybot-kept"
+
+
+async def test_a_read_only_database_stops_start_up_in_one_line(database_target: Target) -> None:
+    async with Database(database_target) as db:
+        await db.migrate()
+    assert isinstance(database_target, str)
+    read_only = f"{database_target}&default_transaction_read_only=on"
+    with pytest.raises(DatabaseError, match=r"^cannot open the database .* it is read-only"):
+        await Database(read_only).connect()
