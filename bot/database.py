@@ -177,7 +177,25 @@ def _status_count(status: str) -> int:
 # -- the seam -------------------------------------------------------------------------------
 
 
-class Tx(ABC):
+class _Queries:
+    """The one-row reads, built on `fetch_all`: shared by `Tx` and `Database`."""
+
+    async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
+        """Run a query (or a statement with RETURNING) and return every row."""
+        raise NotImplementedError
+
+    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
+        """Run a one-row query (a key look-up, an aggregate, LIMIT 1) and return its row."""
+        rows = await self.fetch_all(sql, params)
+        return rows[0] if rows else None
+
+    async def fetch_value(self, sql: str, params: Params = ()) -> Any:
+        """Run a query and return the first column of its first row, or None."""
+        row = await self.fetch_one(sql, params)
+        return None if row is None else row[0]
+
+
+class Tx(_Queries, ABC):
     """The statements of one transaction (or of one connection, outside a transaction)."""
 
     dialect: ClassVar[Dialect]
@@ -193,16 +211,6 @@ class Tx(ABC):
     @abstractmethod
     async def fetch_all(self, sql: str, params: Params = ()) -> list[Row]:
         """Run a query (or a statement with RETURNING) and return every row."""
-
-    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
-        """Run a one-row query and return its row, or None."""
-        rows = await self.fetch_all(sql, params)
-        return rows[0] if rows else None
-
-    async def fetch_value(self, sql: str, params: Params = ()) -> Any:
-        """Run a query and return the first column of its first row, or None."""
-        row = await self.fetch_one(sql, params)
-        return None if row is None else row[0]
 
 
 class _SqliteTx(Tx):
@@ -287,7 +295,7 @@ class _PostgresTx(Tx):
             raise IntegrityError(str(exc)) from exc
 
 
-class Database:
+class Database(_Queries):
     """The database StudyBot keeps everything in: `Database(target)` picks the engine.
 
     `target` is an SQLite file path or a `postgresql://user:password@host:port/dbname` URL.
@@ -346,16 +354,6 @@ class Database:
         """Run one statement for many rows in a single transaction."""
         async with self.transaction() as tx:
             await tx.executemany(sql, rows)
-
-    async def fetch_one(self, sql: str, params: Params = ()) -> Row | None:
-        """Run a one-row query (a key look-up, an aggregate, LIMIT 1) and return its row."""
-        rows = await self.fetch_all(sql, params)
-        return rows[0] if rows else None
-
-    async def fetch_value(self, sql: str, params: Params = ()) -> Any:
-        """Run a query and return the first column of its first row, or None."""
-        row = await self.fetch_one(sql, params)
-        return None if row is None else row[0]
 
     async def checkpoint(self) -> None:
         """Housekeeping the engine needs now and then (SQLite: copy the WAL back)."""
