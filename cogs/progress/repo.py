@@ -112,11 +112,19 @@ _EXPECTED_TOTALS = f"""
 # The leaderboard reads (also timed by benchmarks/bench_progress.py). The first page of a
 # board is one statement: the period's levels (for ranks and the page count), the top of the
 # points index, and the caller's own line; rows tell their part by the first column.
-FIRST_PAGE_SQL = """
+_LEVELS_PART = """
     SELECT 0 AS part, points, members AS number, NULL AS name
     FROM progress_levels
     WHERE guild_id = ? AND period = ? AND members > 0
-    UNION ALL
+"""
+_ME_PART = """
+    SELECT 2, p.points, m.hidden, m.display_name
+    FROM progress_members AS m
+    LEFT JOIN progress_points AS p
+        ON p.guild_id = m.guild_id AND p.user_id = m.user_id AND p.period = ?
+    WHERE m.guild_id = ? AND m.user_id = ?
+"""
+FIRST_PAGE_SQL = f"""{_LEVELS_PART}    UNION ALL
     SELECT 1, points, user_id, display_name FROM (
         SELECT p.points, p.user_id, m.display_name
         FROM progress_points AS p
@@ -125,25 +133,9 @@ FIRST_PAGE_SQL = """
         ORDER BY p.points DESC, p.user_id
         LIMIT ?
     ) AS page
-    UNION ALL
-    SELECT 2, p.points, m.hidden, m.display_name
-    FROM progress_members AS m
-    LEFT JOIN progress_points AS p
-        ON p.guild_id = m.guild_id AND p.user_id = m.user_id AND p.period = ?
-    WHERE m.guild_id = ? AND m.user_id = ?
-"""
+    UNION ALL{_ME_PART}"""
 # A later page: the levels and the caller's line first, then the page from where it starts.
-LEVELS_AND_ME_SQL = """
-    SELECT 0 AS part, points, members AS number, NULL AS name
-    FROM progress_levels
-    WHERE guild_id = ? AND period = ? AND members > 0
-    UNION ALL
-    SELECT 2, p.points, m.hidden, m.display_name
-    FROM progress_members AS m
-    LEFT JOIN progress_points AS p
-        ON p.guild_id = m.guild_id AND p.user_id = m.user_id AND p.period = ?
-    WHERE m.guild_id = ? AND m.user_id = ?
-"""
+LEVELS_AND_ME_SQL = f"""{_LEVELS_PART}    UNION ALL{_ME_PART}"""
 PAGE_SQL = """
     SELECT p.user_id, p.points, m.display_name
     FROM progress_points AS p
